@@ -1,0 +1,12 @@
+using Pipeline.Sampling;
+
+namespace Pipeline.Guidance;
+
+/// <summary>A decorator around the model's prediction (classifier-free, classifier, thresholding).</summary>
+public interface IGuidance
+{
+    /// <summary>Problems with this guidance in this pipeline, checked before anything runs.</summary>
+    IEnumerable<string> Check(IConditionalDenoiser inner) => [];
+
+    IConditionalDenoiser Wrap(IConditionalDenoiser inner);
+}
