@@ -1,0 +1,3 @@
+namespace Pipeline.Tests;
+
+public class PlaceholderHost { }
