@@ -31,6 +31,21 @@ public interface INoiseSchedule
     /// <summary>Inverse of <see cref="Lambda"/> on [TMin, TMax] (exact or to machine precision).</summary>
     double TimeOfLambda(double lambda);
 
-    /// <summary>Time of a given sigma (for sigma-space solvers and Karras steps).</summary>
-    double TimeOfSigma(double sigma);
+    /// <summary>Time at which sigma(t) / alpha(t) equals <paramref name="ratio"/> (for sigma-space solvers and Karras steps).</summary>
+    double TimeOfNoiseRatio(double ratio) => TimeOfLambda(-Math.Log(ratio));
+
+    /// <summary>d log alpha / dt, the drift coefficient f(t) of the forward SDE dx = f x dt + g dw.</summary>
+    double Drift(double t) => CentralDifference(LogAlpha, t);
+
+    /// <summary>g(t)^2 = d sigma^2/dt - 2 f(t) sigma^2, the squared diffusion of the forward SDE.</summary>
+    double DiffusionSquared(double t) =>
+        CentralDifference(s => Sigma(s) * Sigma(s), t) - 2 * Drift(t) * Sigma(t) * Sigma(t);
+
+    /// <summary>Derivative by a central difference kept inside (0, TMax]; schedules with closed forms override the callers.</summary>
+    protected static double CentralDifference(Func<double, double> f, double t)
+    {
+        double h = 1e-6 * Math.Max(1.0, Math.Abs(t));
+        double lo = Math.Max(t - h, h * 1e-3), hi = t + h;
+        return (f(hi) - f(lo)) / (hi - lo);
+    }
 }
