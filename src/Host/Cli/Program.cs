@@ -1,0 +1,126 @@
+using Newtonsoft.Json;
+using Pipeline.Host.Definitions;
+using Pipeline.Host.Running;
+using Pipeline.Options;
+using Pipeline.Plugins;
+
+namespace Pipeline.Host.Cli;
+
+/// <summary>The command line: run, validate, schema, list, bench. Exit codes: 0 ok, 1 failure, 2 input error, 130 cancelled.</summary>
+public static class Program
+{
+    public const int Ok = 0, Failure = 1, InputError = 2, Cancelled = 130;
+
+    const string Usage = """
+        pipeline - sample from diffusion models with pluggable solvers
+
+        Usage:
+          pipeline run <definition.json> [--output DIR] [--overwrite] [--plugins DIR]... [--quiet]
+          pipeline validate <definition.json> [--plugins DIR]...
+          pipeline schema [--output FILE] [--plugins DIR]...
+          pipeline list [KIND] [--plugins DIR]...
+          pipeline bench <definition.json> [--repeat N] [--plugins DIR]...
+
+        Commands:
+          run       compose the definition, sample, and write samples.npy, report.json,
+                    definition.resolved.json (and grid.png for images, trajectory.npy on request)
+                    into the output folder (default: outputs.directory, else runs/<name>)
+          validate  check a definition against the loaded plugins without running it
+          schema    print a JSON Schema of definitions for the loaded plugins
+          list      plugins by kind (model, noise-schedule, time-steps, solver, guidance,
+                    optimizer, metric) with their summaries and options
+          bench     time sampling per step, split into model time and everything else
+
+        Plugin folders: the host's plugins/ folder, PIPELINE_PLUGINS (separated like PATH),
+        --plugins, and the definition's "plugins" list.
+        CUDA: see README ("CUDA"); PIPELINE_LIBTORCH names an external libtorch folder.
+        Exit codes: 0 success, 1 failure, 2 input error (nothing written), 130 cancelled.
+        """;
+
+    static readonly HashSet<string> ValueOptions = ["output", "plugins", "repeat"];
+    static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory"];
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var a = Arguments.Parse(args, ValueOptions, FlagOptions);
+            if (a.Has("version")) { stdout.WriteLine(Outputs.RunWriter.Versions().ToString(Formatting.None)); return Ok; }
+            if (a.Command is null || a.Has("help") || a.Command == "help") { stdout.WriteLine(Usage); return a.Command is null && !a.Has("help") ? InputError : Ok; }
+            var host = new PipelineHost(a.Values("plugins"));
+            return a.Command switch
+            {
+                "run" => RunCommand(host, a, stdout, stderr, cancel.Token),
+                "validate" => Validate(host, a, stdout, stderr),
+                "schema" => Schema(host, a, stdout),
+                "list" => ListCommand.Write(host, a.Positional.FirstOrDefault(), stdout),
+                "bench" => BenchCommand.Run(host, Definition(a), int.Parse(a.Value("repeat") ?? "3"), stdout, stderr),
+                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "validate", "schema", "list", "bench"])} Run with --help for usage."),
+            };
+        }
+        catch (PipelineInputException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return InputError;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine();
+            stderr.WriteLine("cancelled; nothing was written");
+            return Cancelled;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"failed: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("PIPELINE_DEBUG") == "1") stderr.WriteLine(e);
+            return Failure;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    static PipelineDefinition Definition(Arguments a) => a.Positional.Count == 1
+        ? PipelineDefinition.Load(a.Positional[0])
+        : throw new PipelineInputException($"'{a.Command}' takes one definition file (got {a.Positional.Count}); see --help");
+
+    static int RunCommand(PipelineHost host, Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var definition = Definition(a);
+        WarnAboutPlugins(host.CatalogFor(definition), stderr);
+        var bar = a.Has("quiet") ? null : new ProgressBar(stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+        var folder = host.Run(definition, a.Value("output"), a.Has("overwrite") ? true : null, bar is null ? null : bar.Report, cancel);
+        stdout.WriteLine($"wrote {folder}");
+        return Ok;
+    }
+
+    static int Validate(PipelineHost host, Arguments a, TextWriter stdout, TextWriter stderr)
+    {
+        var definition = Definition(a);
+        WarnAboutPlugins(host.CatalogFor(definition), stderr);
+        using var p = host.Compose(definition);
+        stdout.WriteLine($"ok: {definition.Name}: model {p.Resolved["model"]!["type"]}, schedule {p.Resolved["noiseSchedule"]!["type"]}, " +
+                         $"{p.Times.Count - 1} steps ({p.Resolved["timeSteps"]!["type"]}), solver {p.Resolved["solver"]!["type"]}, " +
+                         $"NFE {p.ExpectedEvaluations}, {p.Count} samples of shape [{string.Join(", ", p.SampleShape)}] on {p.Environment.Device}");
+        return Ok;
+    }
+
+    static int Schema(PipelineHost host, Arguments a, TextWriter stdout)
+    {
+        var text = host.Schema().ToString(Formatting.Indented);
+        if (a.Value("output") is { } file) File.WriteAllText(file, text);
+        else stdout.WriteLine(text);
+        return Ok;
+    }
+
+    static void WarnAboutPlugins(Plugins.PluginCatalog catalog, TextWriter stderr)
+    {
+        foreach (var e in catalog.Errors) stderr.WriteLine($"warning: plugin {e}");
+    }
+}

@@ -1,0 +1,230 @@
+using Microsoft.Extensions.DependencyInjection;
+using Newtonsoft.Json.Linq;
+using Pipeline.Guidance;
+using Pipeline.Host.Definitions;
+using Pipeline.Host.Plugins;
+using Pipeline.Host.Runtime;
+using Pipeline.IO;
+using Pipeline.Models;
+using Pipeline.Optimizers;
+using Pipeline.Options;
+using Pipeline.Plugins;
+using Pipeline.Sampling;
+using Pipeline.Schedules;
+using Pipeline.Solvers;
+using TorchSharp;
+
+namespace Pipeline.Host.Composition;
+
+/// <summary>
+/// Checks a definition against the loaded plugins and builds it: MEF found the plugins, dependency
+/// injection builds each one with its bound options and the host services. Every problem is reported
+/// before anything runs, with the JSON path and line of its cause.
+/// </summary>
+public sealed class PipelineComposer(PluginCatalog catalog)
+{
+    public ComposedPipeline Compose(PipelineDefinition definition)
+    {
+        var doc = definition.Document;
+        CheckSections(doc);
+
+        var sampling = doc["sampling"] is { } s ? OptionsBinder.Bind<SamplingSettings>(AsObject(s, "sampling"), "sampling") : new SamplingSettings();
+        var outputs = doc["outputs"] is { } o ? OptionsBinder.Bind<OutputSettings>(AsObject(o, "outputs"), "outputs") : new OutputSettings();
+        var device = DeviceSelector.Resolve(sampling.Device);
+        var environment = new RunEnvironment(device, ToScalarType(sampling.Dtype), definition.BaseDirectory);
+
+        var services = new ServiceCollection().AddSingleton(environment).BuildServiceProvider();
+        var resolved = new JObject { ["name"] = definition.Name };
+        var folders = definition.PluginFolders();
+        if (folders.Count > 0) resolved["plugins"] = new JArray(folders);
+
+        var model = Build<IDiffusionModel>(services, doc, "model", PluginKinds.Model, resolved);
+        var schedule = Build<INoiseSchedule>(services, doc, "noiseSchedule", PluginKinds.NoiseSchedule, resolved);
+        var timeSteps = Build<ITimeStepSchedule>(services, doc, "timeSteps", PluginKinds.TimeSteps, resolved);
+        var solver = Build<ISolver>(services, doc, "solver", PluginKinds.Solver, resolved);
+        var guidance = BuildList<IGuidance>(services, doc, "guidance", PluginKinds.Guidance, resolved);
+        var optimizers = BuildList<IOptimizer>(services, doc, "optimizers", PluginKinds.Optimizer, resolved);
+
+        var times = Checked(() => timeSteps.Times(schedule), doc["timeSteps"]);
+        CheckTimes(times, schedule, doc["timeSteps"]!);
+        foreach (var optimizer in optimizers) solver = optimizer.Wrap(solver);
+        Problems(solver.Check(schedule, times), doc["solver"]!, "cannot run with this noise schedule and these time steps");
+
+        IConditionalDenoiser denoiser = new ModelAdapter(model, schedule);
+        for (int i = 0; i < guidance.Count; i++)
+        {
+            Problems(guidance[i].Check(denoiser), doc["guidance"]![i]!, "cannot be applied here");
+            denoiser = guidance[i].Wrap(denoiser);
+        }
+
+        var shape = SampleShape(sampling, model, doc);
+        long seed = sampling.Seed ?? Random.Shared.NextInt64(0, 1L << 53);
+        var seeds = sampling.Seeds ?? Enumerable.Range(0, sampling.Count).Select(i => PerSampleNoise.SeedOf(seed, i)).ToArray();
+        if (sampling.Seeds is null) sampling.Seed = seed;
+        var labels = Labels(sampling, model, doc);
+        var initial = sampling.InitialNoise is { } noiseFile ? InitialNoise(environment.Resolve(noiseFile), sampling.Count, shape, doc) : null;
+
+        sampling.Device = device.type == DeviceType.CPU ? "cpu" : $"cuda:{device.index}";
+        resolved["sampling"] = OptionsBinder.Write(sampling);
+        resolved["outputs"] = OptionsBinder.Write(outputs);
+
+        return new ComposedPipeline
+        {
+            Name = definition.Name, Resolved = resolved, Environment = environment,
+            Model = model, Schedule = schedule, TimeSteps = timeSteps, Solver = solver, Guidance = guidance,
+            Denoiser = denoiser, Times = times, SampleShape = shape, Seeds = seeds, Labels = labels,
+            InitialNoise = initial, Sampling = sampling, Outputs = outputs,
+        };
+    }
+
+    static void CheckSections(JObject doc)
+    {
+        foreach (var prop in doc.Properties())
+            if (!PipelineDefinition.Sections.ContainsKey(prop.Name))
+                throw DefinitionError.At(prop, $"unknown section '{prop.Name}'.{NameSuggester.Hint(prop.Name, PipelineDefinition.Sections.Keys)} (sections: {string.Join(", ", PipelineDefinition.Sections.Keys)})");
+        foreach (var (name, required) in PipelineDefinition.Sections)
+            if (required && doc[name] is null)
+                throw DefinitionError.At(doc, $"the definition has no '{name}' section; add {{ \"{name}\": {{ \"type\": \"...\" }} }} (run 'list' for the names)", "$." + name);
+    }
+
+    T Build<T>(IServiceProvider services, JObject doc, string section, string kind, JObject resolved) where T : class
+    {
+        var spec = AsObject(doc[section]!, section);
+        var (instance, written) = BuildOne<T>(services, spec, kind);
+        resolved[section] = written;
+        return instance;
+    }
+
+    List<T> BuildList<T>(IServiceProvider services, JObject doc, string section, string kind, JObject resolved) where T : class
+    {
+        var list = new List<T>();
+        var array = new JArray();
+        if (doc[section] is { } token)
+        {
+            if (token is not JArray items)
+                throw DefinitionError.At(token, $"'{section}' must be an array of {{ \"type\": ... }} objects");
+            foreach (var item in items)
+            {
+                var (instance, written) = BuildOne<T>(services, AsObject(item, section), kind);
+                list.Add(instance);
+                array.Add(written);
+            }
+        }
+        resolved[section] = array;
+        return list;
+    }
+
+    (T Instance, JObject Written) BuildOne<T>(IServiceProvider services, JObject spec, string kind) where T : class
+    {
+        var typeToken = spec["type"];
+        if (typeToken is null)
+            throw DefinitionError.At(spec, $"a {kind} needs a \"type\" naming the plugin (run 'list {kind}' for the names)", DefinitionError.PathOf(spec) + ".type");
+        if (typeToken.Type != JTokenType.String)
+            throw DefinitionError.At(typeToken, $"\"type\" must be a string naming a {kind} plugin");
+        var entry = catalog.Find(kind, (string)typeToken!, typeToken);
+        var options = OptionsBinder.Bind(entry.Options, spec, $"{kind} '{entry.Name}'", "type");
+        object instance;
+        try
+        {
+            instance = ActivatorUtilities.CreateInstance(services, entry.Implementation, options);
+        }
+        catch (Exception e) when (Unwrap(e) is PipelineInputException input)
+        {
+            throw Relocate(input, spec);
+        }
+        var written = new JObject { ["type"] = entry.Name };
+        foreach (var p in OptionsBinder.Write(options).Properties()) written.Add(p);
+        return ((T)instance, written);
+    }
+
+    static Exception Unwrap(Exception e) => e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
+
+    static PipelineInputException Relocate(PipelineInputException e, JToken at) =>
+        e.Path is not null ? e : DefinitionError.At(at, e.Message);
+
+    static T Checked<T>(Func<T> f, JToken? at)
+    {
+        try { return f(); }
+        catch (PipelineInputException e) { throw Relocate(e, at!); }
+    }
+
+    static void Problems(IEnumerable<string> problems, JToken at, string what)
+    {
+        var list = problems.ToList();
+        if (list.Count > 0)
+            throw DefinitionError.At(at, $"{(string?)at["type"]} {what}: {string.Join("; ", list)}");
+    }
+
+    static void CheckTimes(double[] times, INoiseSchedule schedule, JToken at)
+    {
+        if (times.Length < 2)
+            throw DefinitionError.At(at, "the time-step schedule gave fewer than two times; ask for at least one step");
+        for (int i = 0; i < times.Length; i++)
+        {
+            if (!double.IsFinite(times[i]) || times[i] < 0 || times[i] > schedule.TMax * (1 + 1e-12))
+                throw DefinitionError.At(at, $"time {i} is {times[i]}, outside the noise schedule's range [0, {schedule.TMax}]");
+            if (i > 0 && !(times[i] < times[i - 1]))
+                throw DefinitionError.At(at, $"times must strictly decrease, but time {i} ({times[i]}) follows {times[i - 1]}");
+        }
+        if (times[^2] < schedule.TMin * (1 - 1e-9))
+            throw DefinitionError.At(at, $"the model would be evaluated at t = {times[^2]}, below the schedule's smallest time {schedule.TMin}; only the final time may go below it (to 0)");
+    }
+
+    static long[] SampleShape(SamplingSettings sampling, IDiffusionModel model, JObject doc)
+    {
+        if (sampling.Shape is { } shape)
+        {
+            if (model.SampleShape is { } own && !own.SequenceEqual(shape))
+                throw DefinitionError.At(doc["sampling"]?["shape"], $"the model takes samples of shape [{string.Join(", ", own)}], not [{string.Join(", ", shape)}]; remove 'shape' or make it match");
+            return shape;
+        }
+        return model.SampleShape
+            ?? throw DefinitionError.At(doc["sampling"] ?? doc, "this model accepts any sample shape; set sampling.shape", "$.sampling.shape");
+    }
+
+    static long[]? Labels(SamplingSettings sampling, IDiffusionModel model, JObject doc)
+    {
+        var at = doc["sampling"]?["labels"] ?? doc["sampling"]?["labelsInRows"];
+        if (sampling.Labels is null && !sampling.LabelsInRows) return null;
+        if (model.Classes is not int classes)
+            throw DefinitionError.At(at, "labels were given but the model is unconditional; remove them or use a conditional model");
+        if (sampling.LabelsInRows)
+            return Enumerable.Range(0, sampling.Count).Select(i => (long)(i % classes)).ToArray();
+        foreach (var l in sampling.Labels!)
+            if (l != Conditioning.NullLabel && (l < 0 || l >= classes))
+                throw DefinitionError.At(at, $"label {l} is outside 0..{classes - 1} (or -1 for unconditional)");
+        return sampling.Labels;
+    }
+
+    static torch.Tensor InitialNoise(string path, int count, long[] shape, JObject doc)
+    {
+        var at = doc["sampling"]?["initialNoise"];
+        torch.Tensor t;
+        try { t = NpyFile.Read(path); }
+        catch (PipelineInputException e) { throw DefinitionError.At(at, e.Message); }
+        long[] expected = [count, .. shape];
+        if (!t.shape.SequenceEqual(expected))
+        {
+            var got = t.shape;
+            t.Dispose();
+            throw DefinitionError.At(at, $"initial noise '{path}' has shape [{string.Join(", ", got)}] but the run needs [{string.Join(", ", expected)}] (count, ...shape)");
+        }
+        if (!t.is_floating_point())
+        {
+            t.Dispose();
+            throw DefinitionError.At(at, $"initial noise '{path}' holds integers; save it as float32 or float64");
+        }
+        return t;
+    }
+
+    static JObject AsObject(JToken token, string section) => token as JObject
+        ?? throw DefinitionError.At(token, $"'{section}' must be an object");
+
+    static torch.ScalarType ToScalarType(SampleDType d) => d switch
+    {
+        SampleDType.Float64 => torch.ScalarType.Float64,
+        SampleDType.BFloat16 => torch.ScalarType.BFloat16,
+        SampleDType.Float16 => torch.ScalarType.Float16,
+        _ => torch.ScalarType.Float32,
+    };
+}

@@ -1,0 +1,77 @@
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using Pipeline.Options;
+
+namespace Pipeline.Host.Definitions;
+
+/// <summary>A parsed pipeline definition: the JSON document, the folder its relative paths refer to, and a name.</summary>
+public sealed class PipelineDefinition
+{
+    /// <summary>Top-level sections and whether each is required.</summary>
+    public static readonly IReadOnlyDictionary<string, bool> Sections = new Dictionary<string, bool>
+    {
+        ["$schema"] = false, ["name"] = false, ["plugins"] = false,
+        ["model"] = true, ["noiseSchedule"] = true, ["timeSteps"] = true, ["solver"] = true,
+        ["guidance"] = false, ["optimizers"] = false, ["sampling"] = false, ["outputs"] = false,
+    };
+
+    public PipelineDefinition(JObject document, string baseDirectory, string name, string? sourceFile = null)
+    {
+        Document = document;
+        BaseDirectory = Path.GetFullPath(baseDirectory);
+        Name = document["name"] is JValue { Type: JTokenType.String } n ? (string)n! : name;
+        SourceFile = sourceFile;
+    }
+
+    public JObject Document { get; }
+    public string BaseDirectory { get; }
+    public string Name { get; }
+    public string? SourceFile { get; }
+
+    public static PipelineDefinition Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new PipelineInputException($"definition file '{path}' does not exist");
+        string text = File.ReadAllText(path);
+        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path), path);
+    }
+
+    public static PipelineDefinition Parse(string json, string? baseDirectory = null, string name = "pipeline", string? sourceFile = null)
+    {
+        JToken token;
+        try
+        {
+            using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
+            token = JToken.ReadFrom(reader, new JsonLoadSettings
+            {
+                LineInfoHandling = LineInfoHandling.Load,
+                DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error,
+                CommentHandling = CommentHandling.Ignore,
+            });
+            if (reader.Read() && reader.TokenType != JsonToken.Comment)
+                throw new JsonReaderException($"unexpected content after the end of the document", reader.Path, reader.LineNumber, reader.LinePosition, null);
+        }
+        catch (JsonReaderException e)
+        {
+            throw new PipelineInputException($"{sourceFile ?? "definition"}: malformed JSON at line {e.LineNumber}, column {e.LinePosition}: {FirstSentence(e.Message)}", "$", e);
+        }
+        if (token is not JObject obj)
+            throw DefinitionError.At(token, "a pipeline definition is a JSON object with sections model, noiseSchedule, timeSteps, solver, ...");
+        return new PipelineDefinition(obj, baseDirectory ?? Directory.GetCurrentDirectory(), name, sourceFile);
+    }
+
+    /// <summary>Extra plugin folders the definition names, resolved against its folder.</summary>
+    public IReadOnlyList<string> PluginFolders()
+    {
+        if (Document["plugins"] is not { } token) return [];
+        if (token is not JArray array || array.Any(t => t.Type != JTokenType.String))
+            throw DefinitionError.At(token, "'plugins' must be an array of folder paths");
+        return array.Select(t => Path.GetFullPath((string)t!, BaseDirectory)).ToList();
+    }
+
+    static string FirstSentence(string message)
+    {
+        int i = message.IndexOf(" Path '", StringComparison.Ordinal);
+        return i > 0 ? message[..i] : message;
+    }
+}

@@ -1,0 +1,106 @@
+using System.ComponentModel.DataAnnotations;
+using System.Reflection;
+using Newtonsoft.Json.Linq;
+using Pipeline.Host.Plugins;
+using Pipeline.Options;
+using Pipeline.Plugins;
+
+namespace Pipeline.Host.Definitions;
+
+/// <summary>Generates a JSON Schema (draft 2020-12) of pipeline definitions from the loaded plugins' options.</summary>
+public static class SchemaWriter
+{
+    public static JObject Write(PluginCatalog catalog)
+    {
+        JObject Component(string kind) => new()
+        {
+            ["oneOf"] = new JArray(catalog.OfKind(kind).Select(e => Plugin(e))),
+        };
+        JObject List(string kind) => new() { ["type"] = "array", ["items"] = Component(kind) };
+
+        return new JObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["title"] = "Sampling pipeline definition",
+            ["type"] = "object",
+            ["additionalProperties"] = false,
+            ["required"] = new JArray(PipelineDefinition.Sections.Where(s => s.Value).Select(s => s.Key)),
+            ["properties"] = new JObject
+            {
+                ["$schema"] = new JObject { ["type"] = "string" },
+                ["name"] = new JObject { ["type"] = "string", ["description"] = "Run name; default output folder runs/<name>" },
+                ["plugins"] = new JObject { ["type"] = "array", ["items"] = new JObject { ["type"] = "string" }, ["description"] = "Extra plugin folders, relative to this file" },
+                ["model"] = Component(PluginKinds.Model),
+                ["noiseSchedule"] = Component(PluginKinds.NoiseSchedule),
+                ["timeSteps"] = Component(PluginKinds.TimeSteps),
+                ["solver"] = Component(PluginKinds.Solver),
+                ["guidance"] = List(PluginKinds.Guidance),
+                ["optimizers"] = List(PluginKinds.Optimizer),
+                ["sampling"] = Options(typeof(SamplingSettings)),
+                ["outputs"] = Options(typeof(OutputSettings)),
+            },
+        };
+    }
+
+    static JObject Plugin(PluginEntry entry)
+    {
+        var schema = Options(entry.Options);
+        var props = (JObject)schema["properties"]!;
+        props.AddFirst(new JProperty("type", new JObject
+        {
+            ["enum"] = new JArray(entry.Names),
+            ["description"] = entry.Metadata.Summary,
+        }));
+        var required = (JArray)schema["required"]!;
+        required.Insert(0, "type");
+        schema["title"] = entry.Name;
+        return schema;
+    }
+
+    public static JObject Options(Type type)
+    {
+        var properties = new JObject();
+        var required = new JArray();
+        object? defaults = type.GetConstructor(Type.EmptyTypes) is not null ? Activator.CreateInstance(type) : null;
+        foreach (var p in OptionsBinder.Settable(type))
+        {
+            var name = OptionsConventions.JsonName(p.Name);
+            var s = Of(p.PropertyType);
+            if (OptionsBinder.Describe(p) is { } d) s["description"] = d;
+            if (p.GetCustomAttribute<RangeAttribute>() is { } range)
+            {
+                s["minimum"] = JToken.FromObject(range.Minimum);
+                s["maximum"] = JToken.FromObject(range.Maximum);
+            }
+            if (p.GetCustomAttribute<RequiredAttribute>() is not null) required.Add(name);
+            else if (defaults is not null && p.GetValue(defaults) is { } value)
+                s["default"] = OptionsBinder.Write(defaults)[name];
+            properties[name] = s;
+        }
+        return new JObject
+        {
+            ["type"] = "object",
+            ["additionalProperties"] = false,
+            ["properties"] = properties,
+            ["required"] = required,
+        };
+    }
+
+    static JObject Of(Type type)
+    {
+        var underlying = Nullable.GetUnderlyingType(type);
+        bool nullable = underlying is not null || !type.IsValueType;
+        type = underlying ?? type;
+        JObject s;
+        if (type == typeof(string)) s = new JObject { ["type"] = "string" };
+        else if (type == typeof(bool)) s = new JObject { ["type"] = "boolean" };
+        else if (type == typeof(int) || type == typeof(long)) s = new JObject { ["type"] = "integer" };
+        else if (type == typeof(double) || type == typeof(float)) s = new JObject { ["type"] = "number" };
+        else if (type.IsEnum) s = new JObject { ["enum"] = new JArray(Enum.GetNames(type).Select(OptionsConventions.EnumName)) };
+        else if (type.IsArray) s = new JObject { ["type"] = "array", ["items"] = Of(type.GetElementType()!) };
+        else if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>)) s = new JObject { ["type"] = "array", ["items"] = Of(type.GetGenericArguments()[0]) };
+        else s = Options(type);
+        if (nullable && s["type"] is JValue t) s["type"] = new JArray((string)t!, "null");
+        return s;
+    }
+}

@@ -1,0 +1,102 @@
+using Newtonsoft.Json.Linq;
+using Pipeline.Host.Composition;
+using Pipeline.Host.Definitions;
+using Pipeline.Host.Outputs;
+using Pipeline.Host.Plugins;
+using Pipeline.Host.Running;
+using Pipeline.Host.Runtime;
+
+namespace Pipeline.Host;
+
+/// <summary>
+/// The embeddable host: finds plugins, composes definitions and runs them. The command line is a thin
+/// layer over this class.
+/// </summary>
+/// <example>
+/// <code>
+/// var host = new PipelineHost();
+/// var definition = PipelineDefinition.Load("examples/gmm-ddim.json");
+/// using var pipeline = host.Compose(definition);
+/// using var result = host.Sample(pipeline, p => Console.WriteLine(p.Step));
+/// // result.Samples is a [count, ...shape] tensor on the CPU
+/// </code>
+/// </example>
+public sealed class PipelineHost
+{
+    /// <summary>Environment variable with extra plugin folders, separated like PATH.</summary>
+    public const string PluginPathVariable = "PIPELINE_PLUGINS";
+
+    readonly List<string> folders;
+    readonly IPluginAssemblyLoader? loader;
+    readonly Dictionary<string, PluginCatalog> catalogs = [];
+
+    public PipelineHost(IEnumerable<string>? pluginFolders = null, IPluginAssemblyLoader? loader = null, bool includeDefaults = true)
+    {
+        NativeBackend.Initialize();
+        folders = (includeDefaults ? DefaultPluginFolders() : []).Concat(pluginFolders ?? []).Select(Path.GetFullPath).Distinct().ToList();
+        this.loader = loader;
+    }
+
+    /// <summary>The host's own plugins/ folder and the folders in PIPELINE_PLUGINS.</summary>
+    public static IReadOnlyList<string> DefaultPluginFolders()
+    {
+        var list = new List<string> { Path.Combine(AppContext.BaseDirectory, "plugins") };
+        var extra = Environment.GetEnvironmentVariable(PluginPathVariable);
+        if (!string.IsNullOrWhiteSpace(extra))
+            list.AddRange(extra.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return list;
+    }
+
+    public IReadOnlyList<string> PluginFolders => folders;
+
+    /// <summary>Plugins of the host's folders.</summary>
+    public PluginCatalog Catalog => CatalogOf(folders);
+
+    /// <summary>Plugins of the host's folders plus those the definition names.</summary>
+    public PluginCatalog CatalogFor(PipelineDefinition definition) =>
+        CatalogOf(folders.Concat(definition.PluginFolders()).Distinct().ToList());
+
+    PluginCatalog CatalogOf(IReadOnlyList<string> set)
+    {
+        var key = string.Join('\n', set);
+        lock (catalogs)
+        {
+            if (!catalogs.TryGetValue(key, out var catalog))
+                catalogs[key] = catalog = PluginCatalog.Load(set, loader);
+            return catalog;
+        }
+    }
+
+    public ComposedPipeline Compose(PipelineDefinition definition) =>
+        new PipelineComposer(CatalogFor(definition)).Compose(definition);
+
+    public ComposedPipeline Compose(string json, string? baseDirectory = null) =>
+        Compose(PipelineDefinition.Parse(json, baseDirectory));
+
+    public RunResult Sample(ComposedPipeline pipeline, Action<RunProgress>? progress = null,
+        CancellationToken cancellation = default, bool? recordTrajectory = null) =>
+        PipelineRunner.Run(pipeline, recordTrajectory ?? pipeline.Outputs.Trajectory, progress, cancellation);
+
+    /// <summary>
+    /// Composes, runs and writes a definition's outputs into <paramref name="outputDirectory"/> (default: the
+    /// definition's outputs.directory, else runs/&lt;name&gt;). Nothing is written unless the whole run succeeds.
+    /// </summary>
+    public string Run(PipelineDefinition definition, string? outputDirectory = null, bool? overwrite = null,
+        Action<RunProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var compose = System.Diagnostics.Stopwatch.StartNew();
+        using var pipeline = Compose(definition);
+        compose.Stop();
+        var target = Path.GetFullPath(outputDirectory ?? pipeline.Outputs.Directory ?? Path.Combine("runs", definition.Name));
+        bool replace = overwrite ?? pipeline.Outputs.Overwrite;
+        OutputFolder.CheckWritable(target, replace);
+        using var result = Sample(pipeline, progress, cancellation);
+        using var folder = OutputFolder.Begin(target, replace);
+        RunWriter.Write(folder, pipeline, result, compose.Elapsed);
+        folder.Commit();
+        return target;
+    }
+
+    /// <summary>A JSON Schema of definitions accepted by the loaded plugins.</summary>
+    public JObject Schema() => SchemaWriter.Write(Catalog);
+}

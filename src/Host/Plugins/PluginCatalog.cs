@@ -1,0 +1,129 @@
+using System.Composition.Hosting;
+using System.Reflection;
+using Pipeline.Host.Definitions;
+using Pipeline.Options;
+using Pipeline.Plugins;
+
+namespace Pipeline.Host.Plugins;
+
+/// <summary>
+/// Every plugin found in the plugin folders, by kind and name. MEF (System.Composition) discovers the
+/// exports and their metadata; building them is left to dependency injection.
+/// </summary>
+public sealed class PluginCatalog
+{
+    readonly List<PluginEntry> entries = [];
+    readonly List<PluginLoadError> errors = [];
+    readonly Dictionary<(string Kind, string Name), List<PluginEntry>> byName = [];
+
+    public IReadOnlyList<PluginEntry> Entries => entries;
+    public IReadOnlyList<PluginLoadError> Errors => errors;
+
+    /// <summary>Major version of the contracts this host was built with; plugins must match it.</summary>
+    public static int AbstractionsMajor => typeof(IPluginExport).Assembly.GetName().Version!.Major;
+
+    public static PluginCatalog Load(IEnumerable<string> folders, IPluginAssemblyLoader? loader = null)
+    {
+        loader ??= new McMasterPluginLoader();
+        var catalog = new PluginCatalog();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            if (!Directory.Exists(folder))
+            {
+                catalog.errors.Add(new(folder, "plugin folder does not exist"));
+                continue;
+            }
+            foreach (var file in PluginFiles(folder))
+                if (seen.Add(Path.GetFullPath(file)))
+                    catalog.LoadFile(file, loader);
+        }
+        return catalog;
+    }
+
+    /// <summary>
+    /// Main assemblies of a plugin folder: each *.dll with a *.deps.json beside it, in the folder itself
+    /// and in its direct subfolders (a folder of plugin folders, like the host's own plugins/).
+    /// </summary>
+    static IEnumerable<string> PluginFiles(string folder)
+    {
+        IEnumerable<string> In(string dir) => Directory.EnumerateFiles(dir, "*.dll")
+            .Where(f => File.Exists(Path.ChangeExtension(f, ".deps.json")))
+            .Order(StringComparer.Ordinal);
+        foreach (var f in In(folder)) yield return f;
+        foreach (var sub in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+            foreach (var f in In(sub)) yield return f;
+    }
+
+    void LoadFile(string file, IPluginAssemblyLoader loader)
+    {
+        try
+        {
+            var assembly = loader.Load(file);
+            var contracts = assembly.GetReferencedAssemblies()
+                .FirstOrDefault(a => a.Name == typeof(IPluginExport).Assembly.GetName().Name);
+            if (contracts is null) return; // not a plugin (a dependency that happens to have deps.json)
+            if (contracts.Version?.Major != AbstractionsMajor)
+            {
+                errors.Add(new(file, $"built against Pipeline.Abstractions {contracts.Version}, but this host has {typeof(IPluginExport).Assembly.GetName().Version}; rebuild the plugin against major version {AbstractionsMajor}"));
+                return;
+            }
+            var container = new ContainerConfiguration().WithAssembly(assembly).CreateContainer();
+            foreach (var export in container.GetExports<Lazy<IPluginExport, PluginMetadata>>())
+                Add(export, file);
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException
+                                      or ReflectionTypeLoadException or TypeLoadException or System.Composition.Hosting.CompositionFailedException
+                                      or InvalidOperationException or MissingMethodException)
+        {
+            var reason = e is ReflectionTypeLoadException r && r.LoaderExceptions.FirstOrDefault(x => x is not null) is { } inner
+                ? inner.Message : e.Message;
+            errors.Add(new(file, $"failed to load: {reason}"));
+        }
+    }
+
+    void Add(Lazy<IPluginExport, PluginMetadata> export, string file)
+    {
+        var meta = export.Metadata;
+        if (!PluginKinds.All.Contains(meta.Kind))
+        {
+            errors.Add(new(file, $"plugin '{meta.Name}' has unknown kind '{meta.Kind}' (known: {string.Join(", ", PluginKinds.All)})"));
+            return;
+        }
+        var value = export.Value;
+        var contract = PluginKinds.ContractOf(meta.Kind);
+        if (!contract.IsAssignableFrom(value.Implementation))
+        {
+            errors.Add(new(file, $"plugin '{meta.Name}' is declared as {meta.Kind} but {value.Implementation.Name} does not implement {contract.Name}"));
+            return;
+        }
+        var entry = new PluginEntry(meta, value.Implementation, value.Options, file);
+        foreach (var name in entry.Names)
+        {
+            var key = (meta.Kind, name);
+            if (byName.TryGetValue(key, out var existing))
+            {
+                errors.Add(new(file, $"{meta.Kind} name '{name}' is also defined by {existing[0].File}; the name is ambiguous until one of them is removed"));
+                existing.Add(entry);
+            }
+            else byName[key] = [entry];
+        }
+        entries.Add(entry);
+    }
+
+    /// <summary>The plugin of <paramref name="kind"/> called <paramref name="name"/>, or an error naming the place and near names.</summary>
+    public PluginEntry Find(string kind, string name, Newtonsoft.Json.Linq.JToken? at = null)
+    {
+        if (byName.TryGetValue((kind, name), out var found))
+        {
+            if (found.Count == 1) return found[0];
+            throw DefinitionError.At(at, $"{kind} '{name}' is defined by several plugin files ({string.Join(", ", found.Select(f => f.File))}); remove all but one");
+        }
+        var names = byName.Keys.Where(k => k.Kind == kind).Select(k => k.Name).Distinct().Order().ToList();
+        string hint = NameSuggester.Hint(name, names);
+        string failed = errors.Count > 0 ? $" ({errors.Count} plugin file(s) failed to load; run 'list' to see why)" : "";
+        throw DefinitionError.At(at, $"unknown {kind} '{name}'.{hint} Available: {(names.Count == 0 ? "none" : string.Join(", ", names))}.{failed}");
+    }
+
+    public IEnumerable<PluginEntry> OfKind(string kind) => entries.Where(e => e.Kind == kind).OrderBy(e => e.Name, StringComparer.Ordinal);
+}

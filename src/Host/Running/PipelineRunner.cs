@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Pipeline.Host.Composition;
+using Pipeline.Host.Runtime;
+using Pipeline.Options;
+using Pipeline.Sampling;
+using Pipeline.Solvers;
+using TorchSharp;
+
+namespace Pipeline.Host.Running;
+
+/// <summary>Runs a composed pipeline batch by batch and gathers the samples on the CPU.</summary>
+public static class PipelineRunner
+{
+    public static RunResult Run(ComposedPipeline pipeline, bool recordTrajectory = false,
+        Action<RunProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var env = pipeline.Environment;
+        int count = pipeline.Count, batchSize = pipeline.BatchSize;
+        int batches = (count + batchSize - 1) / batchSize;
+        int steps = pipeline.Times.Count - 1;
+        long totalEvaluations = (long)pipeline.ExpectedEvaluations * batches;
+        var samples = new List<torch.Tensor>();
+        var trajectories = new List<torch.Tensor>();
+        var stepSeconds = new double[steps];
+        var clock = Stopwatch.StartNew();
+        long evaluations = 0;
+        int nfe = 0;
+        var modelTime = TimeSpan.Zero;
+        try
+        {
+            for (int b = 0; b < batches; b++)
+            {
+                int start = b * batchSize, size = Math.Min(batchSize, count - start);
+                using var scope = torch.NewDisposeScope();
+                using var noise = new PerSampleNoise(pipeline.Seeds[start..(start + size)], env.Device, env.DType);
+                var x = pipeline.InitialNoise is { } file
+                    ? file.narrow(0, start, size).to(env.DType).to(env.Device)
+                    : noise.Normal(pipeline.SampleShape);
+                var labels = pipeline.Labels is { } l ? torch.tensor(l[start..(start + size)], device: env.Device) : null;
+                using var denoiser = new RunDenoiser(pipeline.Denoiser, new Conditioning(labels));
+                var recorder = recordTrajectory ? new TrajectoryRecorder(x) : null;
+                long before = evaluations;
+                var observer = new StepObserver(denoiser, recorder, stepSeconds, info =>
+                    progress?.Invoke(new RunProgress(b, batches, info.Step + 1, steps, before + denoiser.Evaluations, totalEvaluations, clock.Elapsed)));
+
+                var result = pipeline.Solver.Sample(new SamplingContext
+                {
+                    Model = denoiser, Times = pipeline.Times, Initial = x, Noise = noise,
+                    Observer = observer, Cancellation = cancellation,
+                });
+
+                if (denoiser.FirstNonFinite() is { } bad)
+                    throw new PipelineInputException(
+                        $"the model output was not finite (NaN or infinity) at step {bad.Step + 1} of {steps}, t = {bad.T:G6} (evaluation {bad.Evaluation}, batch {b + 1} of {batches}). " +
+                        "Check the model file and its prediction type and time input, lower guidance scales, or use float32/float64 instead of half precision.", "$.model");
+                var cpu = result.to(torch.CPU).detach();
+                if (!torch.isfinite(cpu).all().item<bool>())
+                    throw new PipelineInputException($"the solver produced non-finite samples in batch {b + 1} of {batches} although the model output was finite; try more steps or a lower order", "$.solver");
+                samples.Add(cpu.DetachFromDisposeScope());
+                if (recorder is not null) trajectories.Add(recorder.Stack().DetachFromDisposeScope());
+                evaluations += denoiser.Evaluations;
+                nfe = Math.Max(nfe, denoiser.Evaluations);
+                modelTime += denoiser.ModelTime;
+            }
+            for (int i = 0; i < steps; i++) stepSeconds[i] /= batches;
+            return new RunResult
+            {
+                Samples = torch.cat(samples, 0),
+                Trajectory = trajectories.Count > 0 ? torch.cat(trajectories, 1) : null,
+                Nfe = nfe, Evaluations = evaluations, SamplingTime = clock.Elapsed, ModelTime = modelTime,
+                StepSeconds = stepSeconds, Batches = batches,
+            };
+        }
+        finally
+        {
+            foreach (var t in samples) t.Dispose();
+            foreach (var t in trajectories) t.Dispose();
+        }
+    }
+
+    /// <summary>Keeps the denoiser's step index current, times steps, records the trajectory, reports progress.</summary>
+    sealed class StepObserver(RunDenoiser denoiser, TrajectoryRecorder? recorder, double[] stepSeconds, Action<StepInfo> report)
+        : ISamplingObserver
+    {
+        readonly Stopwatch watch = Stopwatch.StartNew();
+
+        public void OnStep(in StepInfo step)
+        {
+            stepSeconds[step.Step] += watch.Elapsed.TotalSeconds;
+            recorder?.Add(step.X);
+            denoiser.CurrentStep = step.Step + 1;
+            report(step);
+            watch.Restart();
+        }
+    }
+
+    /// <summary>Copies the state after each step to the CPU.</summary>
+    sealed class TrajectoryRecorder
+    {
+        readonly List<torch.Tensor> states = [];
+
+        public TrajectoryRecorder(torch.Tensor initial) => Add(initial);
+
+        public void Add(torch.Tensor x) => states.Add(x.detach().to(torch.CPU).clone().DetachFromDisposeScope());
+
+        public torch.Tensor Stack()
+        {
+            var stacked = torch.stack(states);
+            foreach (var s in states) s.Dispose();
+            return stacked;
+        }
+    }
+}

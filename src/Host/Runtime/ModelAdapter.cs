@@ -1,0 +1,27 @@
+using Pipeline.Models;
+using Pipeline.Options;
+using Pipeline.Sampling;
+using Pipeline.Schedules;
+using TorchSharp;
+
+namespace Pipeline.Host.Runtime;
+
+/// <summary>
+/// The model as solvers and guidance see it: evaluated at continuous time t with the schedule's alpha and
+/// sigma, its time presented in the model's own convention, its prediction turned into both eps and x_0.
+/// </summary>
+public sealed class ModelAdapter(IDiffusionModel model, INoiseSchedule schedule) : IConditionalDenoiser
+{
+    public INoiseSchedule Schedule => schedule;
+    public IDiffusionModel Model => model;
+
+    public ModelOutput Predict(torch.Tensor x, double t, Conditioning conditioning)
+    {
+        if (!(t > 0))
+            throw new InvalidOperationException($"the model cannot be evaluated at t = {t} (clean data); a solver stepped wrongly");
+        double alpha = schedule.Alpha(t), sigma = schedule.Sigma(t);
+        var time = new ModelTime(t, alpha, sigma, TimeInputs.Convert(model.TimeInput, schedule, t));
+        var raw = model.Forward(x, time, conditioning.Labels);
+        return PredictionConversion.ToOutput(model.Prediction, x, raw, alpha, sigma);
+    }
+}
