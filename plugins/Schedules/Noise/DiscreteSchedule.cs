@@ -26,7 +26,9 @@ public sealed class DiscreteSchedule : INoiseSchedule
     }
 
     /// <summary>A schedule from explicit betas, each in (0, 1).</summary>
-    public DiscreteSchedule(IReadOnlyList<double> betas)
+    public static DiscreteSchedule FromBetas(IReadOnlyList<double> betas) => new(betas);
+
+    DiscreteSchedule(IReadOnlyList<double> betas)
     {
         if (betas.Count == 0) throw new Options.PipelineInputException("noise schedule 'discrete': 'betas' is empty");
         int n = betas.Count;

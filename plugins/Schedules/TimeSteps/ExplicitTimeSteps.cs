@@ -51,7 +51,7 @@ public sealed class ExplicitTimeSteps : ITimeStepSchedule
         if (indices is not null)
         {
             int n = schedule.TrainingSteps ?? throw new PipelineInputException(
-                $"{Name}: training-step indices need a discrete noise schedule ('discrete'); give 'times' instead");
+                $"{Name}: 'indices' are training steps and need a discrete noise schedule ('discrete'); give 'times' instead");
             foreach (var i in indices)
                 if (i < 0 || i >= n)
                     throw new PipelineInputException($"{Name}: index {i} is outside the training steps 0..{n - 1}; {source}");

@@ -4,7 +4,7 @@ using Pipeline.Schedules;
 
 namespace Pipeline.Plugins.Schedules;
 
-[Plugin(PluginKinds.TimeSteps, "logsnr-uniform", Aliases = "logSNR,logsnr,logsnr_uniform",
+[Plugin(PluginKinds.TimeSteps, "logsnr-uniform", Aliases = "logsnr,logsnr_uniform",
     Summary = "Times uniform in half log-SNR lambda (DPM-Solver skip type 'logSNR')")]
 public sealed class LogSnrUniformExport : PluginExport<LogSnrUniform, TimeRangeOptions>;
 
