@@ -14,7 +14,8 @@ public sealed class PluginCatalog
 {
     readonly List<PluginEntry> entries = [];
     readonly List<PluginLoadError> errors = [];
-    readonly Dictionary<(string Kind, string Name), List<PluginEntry>> byName = [];
+    // Names are matched without regard to case: users write "logSNR" as often as "logsnr".
+    readonly Dictionary<(string Kind, string Name), List<PluginEntry>> byName = new(new NameComparer());
 
     public IReadOnlyList<PluginEntry> Entries => entries;
     public IReadOnlyList<PluginLoadError> Errors => errors;
@@ -123,6 +124,15 @@ public sealed class PluginCatalog
         string hint = NameSuggester.Hint(name, names);
         string failed = errors.Count > 0 ? $" ({errors.Count} plugin file(s) failed to load; run 'list' to see why)" : "";
         throw DefinitionError.At(at, $"unknown {kind} '{name}'.{hint} Available: {(names.Count == 0 ? "none" : string.Join(", ", names))}.{failed}");
+    }
+
+    sealed class NameComparer : IEqualityComparer<(string Kind, string Name)>
+    {
+        public bool Equals((string Kind, string Name) a, (string Kind, string Name) b) =>
+            a.Kind == b.Kind && string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((string Kind, string Name) k) =>
+            HashCode.Combine(k.Kind, StringComparer.OrdinalIgnoreCase.GetHashCode(k.Name));
     }
 
     public IEnumerable<PluginEntry> OfKind(string kind) => entries.Where(e => e.Kind == kind).OrderBy(e => e.Name, StringComparer.Ordinal);
