@@ -109,23 +109,13 @@ static class DormandPrince
         return (y, new IntegrationStatistics(accepted, rejected, evaluations));
     }
 
-    /// <summary>(start or 0) + h sum_i c_i k_i.</summary>
+    /// <summary>(start or 0) + h sum_i c_i k_i, as one new tensor.</summary>
     static Tensor Combine(Tensor? start, double h, params (double C, Tensor K)[] terms)
     {
         Tensor sum;
-        int first;
-        if (start is null)
-        {
-            using var c0 = (h * terms[0].C).ToScalar();
-            sum = terms[0].K.mul(c0);
-            first = 1;
-        }
-        else
-        {
-            sum = start.clone();
-            first = 0;
-        }
-        for (int i = first; i < terms.Length; i++)
+        using (var c0 = (h * terms[0].C).ToScalar())
+            sum = start is null ? terms[0].K.mul(c0) : start.add(terms[0].K, c0);
+        for (int i = 1; i < terms.Length; i++)
         {
             using var c = (h * terms[i].C).ToScalar();
             sum.add_(terms[i].K, c);

@@ -29,6 +29,13 @@ public sealed record ProbabilityFlowSolution(Tensor X, IntegrationStatistics Sta
 /// </remarks>
 public static class ExactProbabilityFlow
 {
+    /// <summary>
+    /// Default rtol and atol. The global error of Dormand-Prince with local extrapolation grows to about
+    /// 5-20 times the tolerance over the flow from t = 1 to 0 (measured against 1e-13 solutions of 3-D and
+    /// 8-D three-component mixtures: 1.7e-10 and 3.6e-11 at 1e-11), so 1e-11 gives solutions good to ~2e-10.
+    /// </summary>
+    public const double DefaultTolerance = 1e-11;
+
     /// <summary>Noise ratio sigma/alpha at which "clean data" is reached (see remarks).</summary>
     public const double CleanNoiseRatio = 1e-14;
 
@@ -42,11 +49,11 @@ public static class ExactProbabilityFlow
     /// and -1 that of the mixture, as <see cref="GaussianMixture.Epsilon(Tensor, double, double, Tensor?)"/>.
     /// </summary>
     public static Tensor Solve(GaussianMixture gmm, INoiseSchedule schedule, Tensor xStart, double tStart, double tEnd,
-        double rtol = 1e-10, double atol = 1e-10, Tensor? labels = null) =>
+        double rtol = DefaultTolerance, double atol = DefaultTolerance, Tensor? labels = null) =>
         SolveWithStatistics(gmm, schedule, xStart, tStart, tEnd, rtol, atol, labels).X;
 
     public static ProbabilityFlowSolution SolveWithStatistics(GaussianMixture gmm, INoiseSchedule schedule, Tensor xStart,
-        double tStart, double tEnd, double rtol = 1e-10, double atol = 1e-10, Tensor? labels = null)
+        double tStart, double tEnd, double rtol = DefaultTolerance, double atol = DefaultTolerance, Tensor? labels = null)
     {
         ArgumentNullException.ThrowIfNull(gmm);
         ArgumentNullException.ThrowIfNull(schedule);

@@ -110,7 +110,7 @@ public sealed class GaussianMixture : IDisposable
         using var scope = NewDisposeScope();
         var terms = Terms(Flatten(x), alpha, sigma);
         // grad log p_t = -sum_k r_k (x - alpha mu_k) / v_k.
-        var score = Mix(terms.LogJoint.softmax(-1), terms.Scaled).neg_();
+        var score = terms.Weighted(terms.LogJoint.softmax(0)).neg_();
         return scope.MoveToOuter(score.reshape(x.shape).to_type(x.dtype));
     }
 
@@ -119,7 +119,7 @@ public sealed class GaussianMixture : IDisposable
     {
         using var scope = NewDisposeScope();
         var terms = Terms(Flatten(x), alpha, sigma);
-        return scope.MoveToOuter(terms.LogJoint.softmax(-1));
+        return scope.MoveToOuter(terms.LogJoint.softmax(0).t().contiguous());
     }
 
     /// <summary>log p_t(x) as float64 [B].</summary>
@@ -127,7 +127,7 @@ public sealed class GaussianMixture : IDisposable
     {
         using var scope = NewDisposeScope();
         var terms = Terms(Flatten(x), alpha, sigma);
-        return scope.MoveToOuter(terms.LogJoint.logsumexp(-1, false));
+        return scope.MoveToOuter(terms.LogJoint.logsumexp(0, false));
     }
 
     /// <summary>
@@ -156,23 +156,25 @@ public sealed class GaussianMixture : IDisposable
         using var scope = NewDisposeScope();
         var terms = Terms(flat, alpha, sigma);
         // eps = -sigma grad log p_t = sigma sum_k r_k (x - alpha mu_k) / v_k.
-        var mixture = Mix(terms.LogJoint.softmax(-1), terms.Scaled);
-        Tensor eps = mixture;
+        var eps = terms.Weighted(terms.LogJoint.softmax(0));
         if (labels is not null)
         {
             // Component k alone: eps_k = sigma (x - alpha mu_k) / v_k.
             var labelsHere = labels.to(flat.device);
-            var pick = labelsHere.clamp_min(0).view(-1, 1, 1).expand(-1, 1, Dimension);
-            var single = terms.Scaled.gather(1, pick).squeeze(1);
-            eps = where(labelsHere.ge(0).unsqueeze(1), single, mixture);
+            var pick = labelsHere.clamp_min(0);
+            var single = flat.mul(terms.Precision.index_select(0, pick)).sub_(terms.Center.index_select(0, pick));
+            eps = where(labelsHere.ge(0).unsqueeze(1), single, eps);
         }
         using var s = sigma.ToScalar();
         return scope.MoveToOuter(eps.mul_(s));
     }
 
     /// <summary>
-    /// The shared pieces of every quantity at (alpha, sigma): (x - alpha mu_k) / v_k [B, K, D] with
-    /// v_k = alpha^2 s_k^2 + sigma^2, and the log joint log w_k + log N(x; alpha mu_k, v_k) [B, K].
+    /// The shared pieces of every quantity at (alpha, sigma), with v_k = alpha^2 s_k^2 + sigma^2: the
+    /// precisions 1/v_k and alpha mu_k / v_k [K, D], and the log joint log w_k + log N(x; alpha mu_k, diag v_k),
+    /// component-major [K, B] (reductions over K then run along the outer dimension, which vectorises over B).
+    /// The quadratic form is expanded, sum_d x^2/v - 2 x alpha mu/v + alpha^2 mu^2/v, so that it is two
+    /// matrix products and nothing of size B x K x D is ever formed (mixtures of image-sized data fit).
     /// </summary>
     Terms Terms(Tensor flat, double alpha, double sigma)
     {
@@ -180,20 +182,18 @@ public sealed class GaussianMixture : IDisposable
         using var a = alpha.ToScalar();
         using var a2 = (alpha * alpha).ToScalar();
         using var s2 = (sigma * sigma).ToScalar();
-        using var half = (-0.5).ToScalar();
-        using var twoPi = (2 * Math.PI).ToScalar();
-        var v = p.Variances.mul(a2).add_(s2);
-        var diff = flat.unsqueeze(1).sub(p.Means.mul(a));
-        var scaled = diff.div(v);
-        var quadratic = diff.mul_(scaled).sum(-1);
-        var logDet = v.mul(twoPi).log_().sum(-1);
-        // Log-sum-exp form so that far-away components give responsibilities 0 instead of 0/0.
-        var logJoint = quadratic.add_(logDet).mul_(half).add_(p.LogWeights);
-        return new Terms(scaled, logJoint);
+        using var minusTwo = (-2.0).ToScalar();
+        using var minusHalf = (-0.5).ToScalar();
+        using var logTwoPi = (Dimension * Math.Log(2 * Math.PI)).ToScalar();
+        var precision = p.Variances.mul(a2).add_(s2).reciprocal_();
+        var center = p.Means.mul(precision).mul_(a);
+        // sum_d (alpha^2 mu^2 / v + log(2 pi v)) per component.
+        var constant = p.Means.mul(center).sum(-1).mul_(a).sub_(precision.log().sum(-1)).add_(logTwoPi);
+        var quadratic = precision.matmul(flat.square().t()).add_(center.matmul(flat.t()), minusTwo);
+        // Responsibilities come from this by softmax (log-sum-exp), so far-away components give 0, not 0/0.
+        var logJoint = quadratic.add_(constant.unsqueeze(1)).mul_(minusHalf).add_(p.LogWeights.unsqueeze(1));
+        return new Terms(flat, precision, center, logJoint);
     }
-
-    static Tensor Mix(Tensor responsibilities, Tensor perComponent) =>
-        bmm(responsibilities.unsqueeze(1), perComponent).squeeze(1);
 
     Tensor Flatten(Tensor x)
     {
@@ -206,4 +206,12 @@ public sealed class GaussianMixture : IDisposable
     public void Dispose() => _cache.Dispose();
 }
 
-readonly record struct Terms(Tensor Scaled, Tensor LogJoint);
+readonly record struct Terms(Tensor X, Tensor Precision, Tensor Center, Tensor LogJoint)
+{
+    /// <summary>sum_k r_k (x - alpha mu_k) / v_k for per-sample weights r [K, B].</summary>
+    public Tensor Weighted(Tensor r)
+    {
+        var rt = r.t();
+        return X.mul(rt.matmul(Precision)).sub_(rt.matmul(Center));
+    }
+}
