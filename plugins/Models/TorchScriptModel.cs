@@ -22,6 +22,7 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
     readonly RunEnvironment _environment;
     readonly string _file;
     readonly long? _nullLabel;
+    readonly long[] _sampleShape;
     bool _checked;
 
     public TorchScriptModel(TorchScriptModelOptions options, RunEnvironment environment)
@@ -35,7 +36,7 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
         Prediction = options.Prediction;
         TimeInput = options.TimeInput;
         Classes = options.Classes;
-        SampleShape = (long[])options.SampleShape.Clone();
+        _sampleShape = (long[])options.SampleShape.Clone();
         _nullLabel = options.NullLabel;
 
         if (!File.Exists(_file))
@@ -58,7 +59,7 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
 
     public TimeInput TimeInput { get; }
 
-    public long[]? SampleShape { get; }
+    public long[]? SampleShape => (long[])_sampleShape.Clone();
 
     public int? Classes { get; }
 
@@ -71,6 +72,11 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
         using var timeValue = time.Input.ToScalar();
         var t = full(x.shape[0], timeValue, _environment.DType, x.device);
         object[] arguments = Classes is null ? [input, t] : [input, t, Labels(x, labels)];
+
+        if (!_checked && !x.shape.AsSpan(1).SequenceEqual(_sampleShape))
+            throw new PipelineInputException(
+                $"the model's sampleShape is [{string.Join(", ", _sampleShape)}] but it was given samples of shape [{string.Join(", ", x.shape.Skip(1))}]; " +
+                "make the pipeline's sample shape and the model's 'sampleShape' agree", "$.model.sampleShape");
 
         object result;
         if (_checked) result = _module.forward(arguments);
@@ -85,7 +91,7 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
                 throw new PipelineInputException(
                     $"calling the TorchScript model '{_file}' failed ({FirstLine(e.Message)}); check that it takes " +
                     (Classes is null ? "forward(x, t)" : "forward(x, t, labels)") +
-                    $" with x of shape [B, {string.Join(", ", SampleShape!)}] in {_environment.DType}, and the 'classes' and 'sampleShape' options", "$.model", e);
+                    $" with x of shape [B, {string.Join(", ", _sampleShape)}] in {_environment.DType}, and the 'classes' and 'sampleShape' options", "$.model", e);
             }
         }
         if (result is not Tensor output)
@@ -97,7 +103,7 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
             if (!output.shape.SequenceEqual(x.shape))
                 throw new PipelineInputException(
                     $"the TorchScript model '{_file}' returned shape [{string.Join(", ", output.shape)}] for input [{string.Join(", ", x.shape)}]; " +
-                    $"a {OptionsConventions.EnumName(Prediction.ToString())} prediction must have the input's shape (check 'sampleShape')", "$.model");
+                    $"its {OptionsConventions.EnumName(Prediction.ToString())} prediction must have the input's shape", "$.model");
             _checked = true;
         }
         return scope.MoveToOuter(output.dtype == x.dtype ? output : output.to_type(x.dtype));
@@ -116,10 +122,17 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
         return onDevice.masked_fill(onDevice.eq(Conditioning.NullLabel), replacement);
     }
 
+    /// <summary>The first line of a libtorch error, and its last one (where TorchScript puts the cause).</summary>
     static string FirstLine(string message)
     {
-        var line = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
-        return line.Length > 300 ? line[..300] + "..." : line;
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string text = lines.Length switch
+        {
+            0 => "",
+            1 => lines[0],
+            _ => lines[0] + " ... " + lines[^1],
+        };
+        return text.Length > 400 ? text[..400] + "..." : text;
     }
 
     public void Dispose() => _module.Dispose();
