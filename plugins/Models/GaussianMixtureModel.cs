@@ -34,8 +34,14 @@ public sealed class GaussianMixtureModel : IDiffusionModel, IDisposable
 
     public int? Classes { get; }
 
-    public torch.Tensor Forward(torch.Tensor x, ModelTime time, torch.Tensor? labels) =>
-        Mixture.Epsilon(x, time.Alpha, time.Sigma, Classes is null ? null : labels);
+    public torch.Tensor Forward(torch.Tensor x, ModelTime time, torch.Tensor? labels)
+    {
+        if (x.dim() < 1 || x.numel() != x.shape[0] * Mixture.Dimension)
+            throw new PipelineInputException(
+                $"the gmm model has {Mixture.Dimension} values per sample but was given samples of shape [{string.Join(", ", x.shape.Skip(1))}]; " +
+                "make the pipeline's sample shape match the mixture's dimension", "$.model.sampleShape");
+        return Mixture.Epsilon(x, time.Alpha, time.Sigma, Classes is null ? null : labels);
+    }
 
     public void Dispose() => Mixture.Dispose();
 }

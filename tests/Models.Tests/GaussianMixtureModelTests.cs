@@ -89,6 +89,8 @@ public class GaussianMixtureModelTests
         using var x = randn([2, 1, 3], float64);
         using var eps = model.Forward(x, new ModelTime(0.5, 0.9, 0.4, 0.5), null);
         Assert.Equal([2L, 1L, 3L], eps.shape);
+        var e = Assert.Throws<PipelineInputException>(() => model.Forward(zeros(2, 4, float64), new ModelTime(0.5, 0.9, 0.4, 0.5), null));
+        Assert.Contains("3 values per sample", e.Message);
     }
 
     [Theory]
