@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Tests;
 
-/// <summary>The mixture scripted in tests/fixtures/make_torchscript.py (keep the two in step).</summary>
+/// <summary>The mixture scripted in tests/Fixtures/TorchScript/make_torchscript.py (keep the two in step).</summary>
 static class MixtureFixture
 {
     public static readonly double[] Weights = [0.5, 0.3, 0.2];

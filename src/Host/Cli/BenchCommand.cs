@@ -18,7 +18,7 @@ public static class BenchCommand
         for (int r = 0; r < repeat; r++)
         {
             using var result = host.Sample(pipeline, recordTrajectory: false);
-            total += result.SamplingTime.TotalSeconds;
+            total += result.StepSeconds.Sum() * result.Batches; // steps only: initial noise and copies excluded
             model += result.ModelTime.TotalSeconds;
         }
         double perStep = total / repeat / steps * 1e3, modelPerStep = model / repeat / steps * 1e3;
