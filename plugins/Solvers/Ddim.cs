@@ -19,9 +19,9 @@ public sealed class DdimOptions
 }
 
 /// <summary>
-/// DDIM (Song et al. 2021, eq. (12)): x_t = alpha_t x_0 + sqrt(sigma_t^2 - s^2) eps + s z, with x_0 and eps from
-/// one model evaluation at (x_s, s). The noise scale s = eta * sigma_t(eq. (16)) is written through the log-SNR step
-/// h = lambda_t - lambda_s as s = eta sigma_t sqrt(1 - e^{-2h}); on VP schedules this is exactly eq. (16), and on any
+/// DDIM (Song et al. 2021, eq. (12)): x_t = alpha_t x_0 + sqrt(sigma_t^2 - c^2) eps + c z, with x_0 and eps from
+/// one model evaluation at (x_s, s). The noise scale c, sigma_t(eta) of eq. (16), is written through the log-SNR step
+/// h = lambda_t - lambda_s as c = eta sigma_t sqrt(1 - e^{-2h}); on VP schedules this is exactly eq. (16), and on any
 /// schedule it is the posterior standard deviation of x_t given (x_s, x_0) under the chain with those marginals, so
 /// every eta keeps the marginals and the sampler is valid on VE and EDM schedules too. With eta = 0 it is the
 /// first-order DPM-Solver, i.e. Euler's method for x/alpha in sigma/alpha.

@@ -49,7 +49,8 @@ public sealed class Ddpm(DdpmOptions options) : ISolver
 
         double beta = Numerics.OneMinusExpNeg(2 * (t.LogAlpha - s.LogAlpha));   // 1 - alpha_s^2 / alpha_t^2
         double sigmaS2 = s.Sigma * s.Sigma, sigmaT2 = t.Sigma * t.Sigma;
-        // Eq. (7): mu = sqrt(abar_t) beta / (1 - abar_s) x_0 + sqrt(1 - beta) (1 - abar_t) / (1 - abar_s) x_s.
+        // Eq. (7), the paper's t and t-1 being s and t here (abar = alpha^2, 1 - abar = sigma^2):
+        // mu = sqrt(abar_t) beta / (1 - abar_s) x_0 + sqrt(1 - beta) (1 - abar_t) / (1 - abar_s) x_s.
         var mean = Linear.Combine(t.Alpha * beta / sigmaS2, x0, Math.Exp(s.LogAlpha - t.LogAlpha) * sigmaT2 / sigmaS2, x);
         if (step.IntoClean) return mean;
 
