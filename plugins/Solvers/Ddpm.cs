@@ -1,0 +1,61 @@
+using System.ComponentModel;
+using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.Schedules;
+using Pipeline.Solvers;
+using static TorchSharp.torch;
+
+namespace Pipeline.Plugins.Solvers;
+
+[Plugin(PluginKinds.Solver, "ddpm", Aliases = "ancestral,ddpm-ancestral",
+    Summary = "DDPM ancestral sampling (Ho et al. 2020) on any decreasing times of a VP schedule")]
+public sealed class DdpmExport : PluginExport<Ddpm, DdpmOptions>;
+
+/// <summary>The variance of each ancestral step (Ho et al. 2020, section 3.2).</summary>
+public enum DdpmVariance
+{
+    /// <summary>The posterior variance beta-tilde (diffusers "fixed_small").</summary>
+    BetaTilde,
+    /// <summary>The forward variance beta (diffusers "fixed_large").</summary>
+    Beta,
+}
+
+public sealed class DdpmOptions
+{
+    [Description("step variance: 'beta-tilde' (posterior variance, 'fixed_small') or 'beta' (forward variance, 'fixed_large')")]
+    public DdpmVariance Variance { get; set; } = DdpmVariance.BetaTilde;
+}
+
+/// <summary>
+/// Ancestral sampling from the posterior q(x_t | x_s, x_0) of the VP Markov chain, with x_0 replaced by the
+/// model's prediction (Ho et al. 2020, eqs. (6)-(7)). Between non-adjacent times s &gt; t the chain's one-step
+/// transition is x_s = sqrt(1 - beta) x_t + sqrt(beta) z with 1 - beta = alpha_s^2 / alpha_t^2, so skipped
+/// steps use the same formulas. One model evaluation per step; the step into t = 0 adds no noise.
+/// </summary>
+public sealed class Ddpm(DdpmOptions options) : ISolver
+{
+    public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times)
+    {
+        if (!schedule.VariancePreserving)
+            yield return "ddpm needs a variance-preserving noise schedule (alpha^2 + sigma^2 = 1): its transitions and both variances " +
+                "('beta', 'beta-tilde') are those of the VP Markov chain x_s = sqrt(1 - beta) x_t + sqrt(beta) z (Ho et al. 2020); " +
+                "on this schedule use 'ddim' with eta = 1 (the same posterior sampler written for any schedule) or 'euler-maruyama'";
+        foreach (var problem in TimesCheck.Problems("ddpm", schedule, times)) yield return problem;
+    }
+
+    public Tensor Sample(SamplingContext context) => StepLoop.Run(context, (x, step) =>
+    {
+        var (s, t) = (step.From, step.To);
+        var x0 = context.Model.Data(x, s.T);
+
+        double beta = Numerics.OneMinusExpNeg(2 * (t.LogAlpha - s.LogAlpha));   // 1 - alpha_s^2 / alpha_t^2
+        double sigmaS2 = s.Sigma * s.Sigma, sigmaT2 = t.Sigma * t.Sigma;
+        // Eq. (7), the paper's t and t-1 being s and t here (abar = alpha^2, 1 - abar = sigma^2):
+        // mu = sqrt(abar_t) beta / (1 - abar_s) x_0 + sqrt(1 - beta) (1 - abar_t) / (1 - abar_s) x_s.
+        var mean = Linear.Combine(t.Alpha * beta / sigmaS2, x0, Math.Exp(s.LogAlpha - t.LogAlpha) * sigmaT2 / sigmaS2, x);
+        if (step.IntoClean) return mean;
+
+        // Eq. (7): beta-tilde = (1 - abar_t) / (1 - abar_s) beta; or beta itself.
+        double variance = options.Variance == DdpmVariance.BetaTilde ? beta * sigmaT2 / sigmaS2 : beta;
+        return mean.AddScaled_(Math.Sqrt(variance), context.Noise.NormalLike(x));
+    });
+}

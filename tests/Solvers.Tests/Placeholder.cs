@@ -1,3 +1,0 @@
-namespace Pipeline.Tests;
-
-public class PlaceholderSolvers { }
