@@ -35,17 +35,21 @@ public interface INoiseSchedule
     double TimeOfNoiseRatio(double ratio) => TimeOfLambda(-Math.Log(ratio));
 
     /// <summary>d log alpha / dt, the drift coefficient f(t) of the forward SDE dx = f x dt + g dw.</summary>
-    double Drift(double t) => CentralDifference(LogAlpha, t);
+    double Drift(double t) => Difference(LogAlpha, t);
 
     /// <summary>g(t)^2 = d sigma^2/dt - 2 f(t) sigma^2, the squared diffusion of the forward SDE.</summary>
     double DiffusionSquared(double t) =>
-        CentralDifference(s => Sigma(s) * Sigma(s), t) - 2 * Drift(t) * Sigma(t) * Sigma(t);
+        Difference(s => Sigma(s) * Sigma(s), t) - 2 * Drift(t) * Sigma(t) * Sigma(t);
 
-    /// <summary>Derivative by a central difference kept inside (0, TMax]; schedules with closed forms override the callers.</summary>
-    protected static double CentralDifference(Func<double, double> f, double t)
+    /// <summary>
+    /// Derivative by a difference kept inside (0, TMax]: central inside, one-sided at the ends (a schedule
+    /// may clamp beyond TMax). Schedules with closed forms override the callers.
+    /// </summary>
+    protected double Difference(Func<double, double> f, double t)
     {
         double h = 1e-6 * Math.Max(1.0, Math.Abs(t));
-        double lo = Math.Max(t - h, h * 1e-3), hi = t + h;
+        double lo = Math.Max(t - h, h * 1e-3), hi = Math.Min(t + h, TMax);
+        if (hi <= lo) hi = lo + h;
         return (f(hi) - f(lo)) / (hi - lo);
     }
 }
