@@ -46,18 +46,30 @@ public class ThirdPartyPluginTests(PluginBuilds builds) : IClassFixture<PluginBu
     }
 
     [Fact]
-    public void ACorruptPluginIsReportedAndTheOthersStillWork()
+    public void CorruptPluginsAreReportedAndTheOthersStillWork()
     {
         using var dir = new TempFolder();
-        var broken = Path.Combine(dir.Path, "Broken");
-        Directory.CreateDirectory(broken);
-        File.WriteAllBytes(Path.Combine(broken, "Broken.dll"), [0x4d, 0x5a, 1, 2, 3]);
-        File.WriteAllText(Path.Combine(broken, "Broken.deps.json"), "{}");
+        void Plugin(string name, byte[] dll, string deps)
+        {
+            var folder = Path.Combine(dir.Path, name);
+            Directory.CreateDirectory(folder);
+            File.WriteAllBytes(Path.Combine(folder, name + ".dll"), dll);
+            File.WriteAllText(Path.Combine(folder, name + ".deps.json"), deps);
+        }
+        Plugin("BadImage", [0x4d, 0x5a, 1, 2, 3],
+            """{ "runtimeTarget": { "name": ".NETCoreApp,Version=v10.0" }, "targets": { ".NETCoreApp,Version=v10.0": {} }, "libraries": {} }""");
+        // The runtime's resolver would abort the process on this one; the catalog must refuse it first.
+        Plugin("BadDeps", File.ReadAllBytes(Path.Combine(builds.Current, "ThirdParty", "ThirdParty.Sampling.dll")), "{}");
+
         var catalog = PluginCatalog.Load([Path.Combine(AppContext.BaseDirectory, "plugins"), dir.Path]);
-        var error = Assert.Single(catalog.Errors);
-        Assert.EndsWith("Broken.dll", error.File);
-        Assert.Contains("failed to load", error.Reason);
+        Assert.Equal(2, catalog.Errors.Count);
+        Assert.Contains(catalog.Errors, e => e.File.EndsWith("BadImage.dll") && e.Reason.Contains("failed to load"));
+        Assert.Contains(catalog.Errors, e => e.File.EndsWith("BadDeps.dll") && e.Reason.Contains("runtimeTarget"));
         Assert.Equal("ddim", catalog.Find(PluginKinds.Solver, "ddim").Name);
+
+        var list = Cli.Run("list", "solver", "--plugins", dir.Path);
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains("BadImage.dll", list.Out);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public static class NameSuggester
             int d = Distance(name.ToLowerInvariant(), c.ToLowerInvariant());
             if (d < bestDistance) { bestDistance = d; best = c; }
         }
-        return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
+        return best is not null && bestDistance <= Math.Max(2, (name.Length + 1) / 2) ? best : null;
     }
 
     /// <summary>" Did you mean 'x'?" or empty.</summary>

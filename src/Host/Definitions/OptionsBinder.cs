@@ -159,6 +159,17 @@ public static class OptionsBinder
         _ => $"{token.Type.ToString().ToLowerInvariant()} {token.ToString(Newtonsoft.Json.Formatting.None)}",
     };
 
+    static string Plural(Type element)
+    {
+        element = Nullable.GetUnderlyingType(element) ?? element;
+        if (element.IsArray || element.IsGenericType) return "arrays";
+        if (element == typeof(string)) return "strings";
+        if (element == typeof(bool)) return "booleans";
+        if (element == typeof(double) || element == typeof(float)) return "numbers";
+        if (element == typeof(int) || element == typeof(long)) return "integers";
+        return element.IsEnum ? "names" : "objects";
+    }
+
     public static string TypeName(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
@@ -167,8 +178,8 @@ public static class OptionsBinder
         if (type == typeof(double) || type == typeof(float)) return "a number";
         if (type == typeof(int) || type == typeof(long)) return "an integer";
         if (type.IsEnum) return "one of " + string.Join(", ", Enum.GetNames(type).Select(n => $"\"{OptionsConventions.EnumName(n)}\""));
-        if (type.IsArray) return "an array of " + TypeName(type.GetElementType()!).Replace("a ", "").Replace("an ", "") + "s";
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>)) return "an array";
+        if (type.IsArray) return "an array of " + Plural(type.GetElementType()!);
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>)) return "an array of " + Plural(type.GetGenericArguments()[0]);
         return "an object";
     }
 }

@@ -60,6 +60,11 @@ public sealed class PluginCatalog
     {
         try
         {
+            if (DepsProblem(Path.ChangeExtension(file, ".deps.json")) is { } problem)
+            {
+                errors.Add(new(file, problem));
+                return;
+            }
             var assembly = loader.Load(file);
             var contracts = assembly.GetReferencedAssemblies()
                 .FirstOrDefault(a => a.Name == typeof(IPluginExport).Assembly.GetName().Name);
@@ -80,6 +85,26 @@ public sealed class PluginCatalog
             var reason = e is ReflectionTypeLoadException r && r.LoaderExceptions.FirstOrDefault(x => x is not null) is { } inner
                 ? inner.Message : e.Message;
             errors.Add(new(file, $"failed to load: {reason}"));
+        }
+    }
+
+    /// <summary>
+    /// The runtime's dependency resolver aborts the whole process on some malformed .deps.json files (one
+    /// without "runtimeTarget", for instance), so they are checked here first.
+    /// </summary>
+    static string? DepsProblem(string depsFile)
+    {
+        try
+        {
+            var deps = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(depsFile));
+            if (deps["runtimeTarget"]?["name"] is not Newtonsoft.Json.Linq.JValue { Type: Newtonsoft.Json.Linq.JTokenType.String }
+                || deps["targets"] is not Newtonsoft.Json.Linq.JObject || deps["libraries"] is not Newtonsoft.Json.Linq.JObject)
+                return $"{Path.GetFileName(depsFile)} lacks runtimeTarget.name, targets or libraries; rebuild the plugin (dotnet build writes it)";
+            return null;
+        }
+        catch (Exception e) when (e is Newtonsoft.Json.JsonException or IOException)
+        {
+            return $"{Path.GetFileName(depsFile)} is not valid JSON ({e.Message}); rebuild the plugin";
         }
     }
 
