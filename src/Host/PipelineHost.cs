@@ -74,8 +74,8 @@ public sealed class PipelineHost
         Compose(PipelineDefinition.Parse(json, baseDirectory));
 
     public RunResult Sample(ComposedPipeline pipeline, Action<RunProgress>? progress = null,
-        CancellationToken cancellation = default, bool? recordTrajectory = null) =>
-        PipelineRunner.Run(pipeline, recordTrajectory ?? pipeline.Outputs.Trajectory, progress, cancellation);
+        CancellationToken cancellation = default, bool? recordTrajectory = null, bool synchronize = false) =>
+        PipelineRunner.Run(pipeline, recordTrajectory ?? pipeline.Outputs.Trajectory, progress, cancellation, synchronize);
 
     /// <summary>
     /// Composes, runs and writes a definition's outputs into <paramref name="outputDirectory"/> (default: the

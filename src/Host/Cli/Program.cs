@@ -50,7 +50,7 @@ public static class Program
         try
         {
             var a = Arguments.Parse(args, ValueOptions, FlagOptions);
-            if (a.Has("version")) { stdout.WriteLine(Outputs.RunWriter.Versions().ToString(Formatting.None)); return Ok; }
+            if (a.Has("version")) { Runtime.NativeBackend.Initialize(); stdout.WriteLine(Outputs.RunWriter.Versions().ToString(Formatting.None)); return Ok; }
             if (a.Command is null || a.Has("help") || a.Command == "help") { stdout.WriteLine(Usage); return a.Command is null && !a.Has("help") ? InputError : Ok; }
             var host = new PipelineHost(a.Values("plugins"));
             return a.Command switch

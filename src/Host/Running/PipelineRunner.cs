@@ -11,8 +11,9 @@ namespace Pipeline.Host.Running;
 /// <summary>Runs a composed pipeline batch by batch and gathers the samples on the CPU.</summary>
 public static class PipelineRunner
 {
+    /// <param name="synchronize">Wait for the device after each model evaluation so model time is exact (benchmarks).</param>
     public static RunResult Run(ComposedPipeline pipeline, bool recordTrajectory = false,
-        Action<RunProgress>? progress = null, CancellationToken cancellation = default)
+        Action<RunProgress>? progress = null, CancellationToken cancellation = default, bool synchronize = false)
     {
         var env = pipeline.Environment;
         int count = pipeline.Count, batchSize = pipeline.BatchSize;
@@ -37,7 +38,7 @@ public static class PipelineRunner
                     ? file.narrow(0, start, size).to(env.DType).to(env.Device)
                     : noise.Normal(pipeline.SampleShape);
                 var labels = pipeline.Labels is { } l ? torch.tensor(l[start..(start + size)], device: env.Device) : null;
-                using var denoiser = new RunDenoiser(pipeline.Denoiser, new Conditioning(labels));
+                using var denoiser = new RunDenoiser(pipeline.Denoiser, new Conditioning(labels)) { Synchronize = synchronize };
                 var recorder = recordTrajectory ? new TrajectoryRecorder(x) : null;
                 long before = evaluations;
                 var observer = new StepObserver(denoiser, recorder, stepSeconds, info =>

@@ -24,7 +24,7 @@ public static partial class DeviceSelector
 
     public static torch.Device Resolve(string spec, string path = "$.sampling.device")
     {
-        NativeBackend.Initialize();
+        NativeBackend.EnsureUsable();
         if (spec == "cpu") return torch.CPU;
         if (spec == "auto") return CudaAvailable() ? new torch.Device(DeviceType.CUDA, 0) : torch.CPU;
         var m = CudaIndex().Match(spec);

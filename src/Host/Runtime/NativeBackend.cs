@@ -43,6 +43,14 @@ public static class NativeBackend
         }
     }
 
+    /// <summary>Fails with the reason when no libtorch can be used (a build without libtorch and none found).</summary>
+    public static void EnsureUsable()
+    {
+        Initialize();
+        if (Problem is not null && Source == "bundled")
+            throw new InvalidOperationException(Problem);
+    }
+
     static void Load(string folder)
     {
         // Load by absolute path so every later load by name binds to these copies.
