@@ -91,8 +91,9 @@ public sealed class PipelineHost
         bool replace = overwrite ?? pipeline.Outputs.Overwrite;
         OutputFolder.CheckWritable(target, replace);
         using var result = Sample(pipeline, progress, cancellation);
+        var metrics = MetricScores.Score(pipeline, result);
         using var folder = OutputFolder.Begin(target, replace);
-        RunWriter.Write(folder, pipeline, result, compose.Elapsed);
+        RunWriter.Write(folder, pipeline, result, compose.Elapsed, metrics);
         folder.Commit();
         return target;
     }

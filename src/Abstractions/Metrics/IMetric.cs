@@ -2,9 +2,22 @@ using TorchSharp;
 
 namespace Pipeline.Metrics;
 
-/// <summary>Scores a set of samples. Lower is better unless the name says otherwise.</summary>
+/// <summary>Scores a set of samples. Lower is better unless the score's name says otherwise.</summary>
 public interface IMetric
 {
-    /// <summary>Named scores of <paramref name="samples"/> [N, ...]; <paramref name="initial"/> holds the x_T they came from.</summary>
-    IReadOnlyDictionary<string, double> Score(torch.Tensor samples, torch.Tensor initial, Sampling.IConditionalDenoiser model);
+    /// <summary>Named scores of the samples in <paramref name="context"/>; the first is the headline figure.</summary>
+    IReadOnlyDictionary<string, double> Score(MetricContext context);
 }
+
+/// <summary>What a metric sees of a finished run.</summary>
+/// <param name="Samples">Final samples [N, ...] on the CPU.</param>
+/// <param name="Initial">The x_T they started from [N, ...] on the CPU.</param>
+/// <param name="Model">The (guided) model the run used; metrics that need the analytic model look inside.</param>
+/// <param name="Times">The times the solver visited, first to last.</param>
+/// <param name="Labels">Per-sample labels, or null.</param>
+public sealed record MetricContext(
+    torch.Tensor Samples,
+    torch.Tensor Initial,
+    Sampling.IConditionalDenoiser Model,
+    IReadOnlyList<double> Times,
+    torch.Tensor? Labels);

@@ -20,6 +20,7 @@ public static class Program
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
           pipeline bench <definition.json> [--repeat N] [--plugins DIR]...
+          pipeline compare <comparison.json> [--output DIR] [--overwrite] [--plugins DIR]...
 
         Commands:
           run       compose the definition, sample, and write samples.npy, report.json,
@@ -30,6 +31,8 @@ public static class Program
           list      plugins by kind (model, noise-schedule, time-steps, solver, guidance,
                     optimizer, metric) with their summaries and options
           bench     time sampling per step, split into model time and everything else
+          compare   run solver configurations at several NFE budgets on one pipeline; writes
+                    compare.md, compare.csv and compare.png (error against NFE, log-log)
 
         Plugin folders: the host's plugins/ folder, PIPELINE_PLUGINS (separated like PATH),
         --plugins, and the definition's "plugins" list.
@@ -59,8 +62,11 @@ public static class Program
                 "validate" => Validate(host, a, stdout, stderr),
                 "schema" => Schema(host, a, stdout),
                 "list" => ListCommand.Write(host, a.Positional.FirstOrDefault(), stdout),
+                "compare" => a.Positional.Count == 1
+                    ? CompareCommand.Run(host, a.Positional[0], a.Value("output"), a.Has("overwrite"), stdout, stderr, cancel.Token)
+                    : throw new PipelineInputException("'compare' takes one comparison file; see --help"),
                 "bench" => BenchCommand.Run(host, Definition(a), int.Parse(a.Value("repeat") ?? "3"), stdout, stderr),
-                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "validate", "schema", "list", "bench"])} Run with --help for usage."),
+                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "validate", "schema", "list", "bench", "compare"])} Run with --help for usage."),
             };
         }
         catch (PipelineInputException e)

@@ -21,6 +21,9 @@ public sealed class ComposedPipeline : IDisposable
     public required ISolver Solver { get; init; }
     public required IReadOnlyList<IGuidance> Guidance { get; init; }
 
+    /// <summary>Metrics scored after the run and written into report.json.</summary>
+    public required IReadOnlyList<Metrics.IMetric> Metrics { get; init; }
+
     /// <summary>The model adapted to eps/x_0 and wrapped by every guidance step, in list order.</summary>
     public required IConditionalDenoiser Denoiser { get; init; }
 
@@ -49,5 +52,6 @@ public sealed class ComposedPipeline : IDisposable
     {
         InitialNoise?.Dispose();
         (Model as IDisposable)?.Dispose();
+        foreach (var m in Metrics) (m as IDisposable)?.Dispose();
     }
 }

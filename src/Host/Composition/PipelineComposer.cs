@@ -44,6 +44,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var solver = Build<ISolver>(services, doc, "solver", PluginKinds.Solver, resolved);
         var guidance = BuildList<IGuidance>(services, doc, "guidance", PluginKinds.Guidance, resolved);
         var optimizers = BuildList<IOptimizer>(services, doc, "optimizers", PluginKinds.Optimizer, resolved);
+        var metrics = BuildList<Metrics.IMetric>(services, doc, "metrics", PluginKinds.Metric, resolved);
 
         var times = Checked(() => timeSteps.Times(schedule), doc["timeSteps"]);
         CheckTimes(times, schedule, doc["timeSteps"]!);
@@ -71,7 +72,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         return new ComposedPipeline
         {
             Name = definition.Name, Resolved = resolved, Environment = environment,
-            Model = model, Schedule = schedule, TimeSteps = timeSteps, Solver = solver, Guidance = guidance,
+            Model = model, Schedule = schedule, TimeSteps = timeSteps, Solver = solver, Guidance = guidance, Metrics = metrics,
             Denoiser = denoiser, Times = times, SampleShape = shape, Seeds = seeds, Labels = labels,
             InitialNoise = initial, Sampling = sampling, Outputs = outputs,
         };

@@ -12,7 +12,7 @@ public sealed class PipelineDefinition
     {
         ["$schema"] = false, ["name"] = false, ["plugins"] = false,
         ["model"] = true, ["noiseSchedule"] = true, ["timeSteps"] = true, ["solver"] = true,
-        ["guidance"] = false, ["optimizers"] = false, ["sampling"] = false, ["outputs"] = false,
+        ["guidance"] = false, ["optimizers"] = false, ["metrics"] = false, ["sampling"] = false, ["outputs"] = false,
     };
 
     public PipelineDefinition(JObject document, string baseDirectory, string name, string? sourceFile = null)

@@ -36,6 +36,7 @@ public static class SchemaWriter
                 ["solver"] = Component(PluginKinds.Solver),
                 ["guidance"] = List(PluginKinds.Guidance),
                 ["optimizers"] = List(PluginKinds.Optimizer),
+                ["metrics"] = List(PluginKinds.Metric),
                 ["sampling"] = Options(typeof(SamplingSettings)),
                 ["outputs"] = Options(typeof(OutputSettings)),
             },

@@ -16,7 +16,7 @@ public static class RunWriter
     public const string TrajectoryFile = "trajectory.npy";
     public const string GridFile = "grid.png";
 
-    public static void Write(OutputFolder folder, ComposedPipeline pipeline, RunResult result, TimeSpan composeTime)
+    public static void Write(OutputFolder folder, ComposedPipeline pipeline, RunResult result, TimeSpan composeTime, JObject? metrics = null)
     {
         var outputs = pipeline.Outputs;
         var write = System.Diagnostics.Stopwatch.StartNew();
@@ -45,7 +45,9 @@ public static class RunWriter
             if (!ReferenceEquals(images, result.Samples)) images.Dispose();
         }
         File.WriteAllText(folder.PathOf(ResolvedFile), pipeline.Resolved.ToString(Formatting.Indented));
-        File.WriteAllText(folder.PathOf(ReportFile), Report(pipeline, result, composeTime, write.Elapsed).ToString(Formatting.Indented));
+        var report = Report(pipeline, result, composeTime, write.Elapsed);
+        if (metrics is { Count: > 0 }) report["metrics"] = metrics;
+        File.WriteAllText(folder.PathOf(ReportFile), report.ToString(Formatting.Indented));
     }
 
     public static JObject Report(ComposedPipeline pipeline, RunResult result, TimeSpan composeTime, TimeSpan writeTime)

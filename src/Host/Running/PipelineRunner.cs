@@ -22,6 +22,7 @@ public static class PipelineRunner
         long totalEvaluations = (long)pipeline.ExpectedEvaluations * batches;
         var samples = new List<torch.Tensor>();
         var trajectories = new List<torch.Tensor>();
+        var initials = new List<torch.Tensor>();
         var stepSeconds = new double[steps];
         var clock = Stopwatch.StartNew();
         long evaluations = 0;
@@ -37,6 +38,7 @@ public static class PipelineRunner
                 var x = pipeline.InitialNoise is { } file
                     ? file.narrow(0, start, size).to(env.DType).to(env.Device)
                     : noise.Normal(pipeline.SampleShape);
+                initials.Add(x.to(torch.CPU).clone().DetachFromDisposeScope());
                 var labels = pipeline.Labels is { } l ? torch.tensor(l[start..(start + size)], device: env.Device) : null;
                 using var denoiser = new RunDenoiser(pipeline.Denoiser, new Conditioning(labels)) { Synchronize = synchronize };
                 var recorder = recordTrajectory ? new TrajectoryRecorder(x) : null;
@@ -67,6 +69,7 @@ public static class PipelineRunner
             return new RunResult
             {
                 Samples = torch.cat(samples, 0),
+                Initial = torch.cat(initials, 0),
                 Trajectory = trajectories.Count > 0 ? torch.cat(trajectories, 1) : null,
                 Nfe = nfe, Evaluations = evaluations, SamplingTime = clock.Elapsed, ModelTime = modelTime,
                 StepSeconds = stepSeconds, Batches = batches,
@@ -76,6 +79,7 @@ public static class PipelineRunner
         {
             foreach (var t in samples) t.Dispose();
             foreach (var t in trajectories) t.Dispose();
+            foreach (var t in initials) t.Dispose();
         }
     }
 

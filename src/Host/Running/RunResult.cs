@@ -8,6 +8,9 @@ public sealed class RunResult : IDisposable
     /// <summary>Final samples [count, ...shape], on the CPU, in the run's dtype.</summary>
     public required torch.Tensor Samples { get; init; }
 
+    /// <summary>The x_T each sample started from [count, ...shape], on the CPU.</summary>
+    public required torch.Tensor Initial { get; init; }
+
     /// <summary>States after every step [steps + 1, count, ...shape] (the first is x_T), when recorded.</summary>
     public torch.Tensor? Trajectory { get; init; }
 
@@ -30,6 +33,7 @@ public sealed class RunResult : IDisposable
     public void Dispose()
     {
         Samples.Dispose();
+        Initial.Dispose();
         Trajectory?.Dispose();
     }
 }
