@@ -19,7 +19,7 @@ public static class Program
           pipeline validate <definition.json> [--plugins DIR]...
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
-          pipeline bench <definition.json> [--repeat N] [--plugins DIR]...
+          pipeline bench <definition.json | comparison.json> [--repeat N] [--steps 10,50] [--plugins DIR]...
           pipeline compare <comparison.json> [--output DIR] [--overwrite] [--plugins DIR]...
 
         Commands:
@@ -40,7 +40,7 @@ public static class Program
         Exit codes: 0 success, 1 failure, 2 input error (nothing written), 130 cancelled.
         """;
 
-    static readonly HashSet<string> ValueOptions = ["output", "plugins", "repeat"];
+    static readonly HashSet<string> ValueOptions = ["output", "plugins", "repeat", "steps"];
     static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory"];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -65,7 +65,8 @@ public static class Program
                 "compare" => a.Positional.Count == 1
                     ? CompareCommand.Run(host, a.Positional[0], a.Value("output"), a.Has("overwrite"), stdout, stderr, cancel.Token)
                     : throw new PipelineInputException("'compare' takes one comparison file; see --help"),
-                "bench" => BenchCommand.Run(host, Definition(a), int.Parse(a.Value("repeat") ?? "3"), stdout, stderr),
+                "bench" => BenchCommand.Run(host, Definition(a), PositiveInt(a.Value("repeat") ?? "3", "--repeat"),
+                    (a.Value("steps") ?? "10,50").Split(',').Select(s => PositiveInt(s, "--steps")).ToList(), stdout),
                 _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "validate", "schema", "list", "bench", "compare"])} Run with --help for usage."),
             };
         }
@@ -91,6 +92,9 @@ public static class Program
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    static int PositiveInt(string text, string option) =>
+        int.TryParse(text, out var v) && v > 0 ? v : throw new PipelineInputException($"{option} takes positive integers, not '{text}'");
 
     static PipelineDefinition Definition(Arguments a) => a.Positional.Count == 1
         ? PipelineDefinition.Load(a.Positional[0])
