@@ -6,7 +6,8 @@ namespace Pipeline.Models;
 /// <summary>
 /// Turns any prediction type into both eps and x_0 using x = alpha x_0 + sigma eps.
 /// Conversions are computed where they are well conditioned: for an x_0 model eps comes from x_0,
-/// for an eps model x_0 from eps.
+/// for an eps model x_0 from eps. Coefficients become native Scalars that are disposed at once, since this
+/// runs at every model evaluation.
 /// </summary>
 public static class PredictionConversion
 {
@@ -20,33 +21,39 @@ public static class PredictionConversion
                 return new(EpsilonFromData(x, raw, alpha, sigma), raw);
             case PredictionType.V:
             {
-                // v = alpha eps - sigma x0 with alpha^2 + sigma^2 = r^2: eps = (alpha v + sigma x) / r^2, x0 = (alpha x - sigma v) / r^2.
+                // v = alpha eps - sigma x0 with alpha^2 + sigma^2 = r^2: eps = (sigma x + alpha v) / r^2, x0 = (alpha x - sigma v) / r^2.
                 double r2 = alpha * alpha + sigma * sigma;
-                var eps = (x * (sigma / r2)).add_(raw, alpha: alpha / r2);
-                var x0 = (x * (alpha / r2)).add_(raw, alpha: -sigma / r2);
-                return new(eps, x0);
+                return new(Combine(sigma / r2, x, alpha / r2, raw), Combine(alpha / r2, x, -sigma / r2, raw));
             }
             case PredictionType.Score:
             {
-                var eps = raw * (-sigma);
+                using Scalar minusSigma = -sigma;
+                var eps = raw.mul(minusSigma);
                 return new(eps, DataFromEpsilon(x, eps, alpha, sigma));
             }
             case PredictionType.Flow:
-            {
                 // For alpha = 1 - t, sigma = t: velocity u = eps - x0, x = x0 + t u.
                 // Hence x0 = x - sigma u and eps = x + alpha u (valid when alpha + sigma = 1).
-                var x0 = x.add(raw, alpha: -sigma);
-                var eps = x.add(raw, alpha: alpha);
-                return new(eps, x0);
-            }
+                return new(Combine(1, x, alpha, raw), Combine(1, x, -sigma, raw));
             default:
                 throw new ArgumentOutOfRangeException(nameof(type));
         }
     }
 
+    /// <summary>x_0 = (x - sigma eps) / alpha.</summary>
     public static Tensor DataFromEpsilon(Tensor x, Tensor eps, double alpha, double sigma) =>
-        x.add(eps, alpha: -sigma).div_(alpha);
+        Combine(1 / alpha, x, -sigma / alpha, eps);
 
+    /// <summary>eps = (x - alpha x_0) / sigma.</summary>
     public static Tensor EpsilonFromData(Tensor x, Tensor x0, double alpha, double sigma) =>
-        x.add(x0, alpha: -alpha).div_(sigma);
+        Combine(1 / sigma, x, -alpha / sigma, x0);
+
+    /// <summary>A new tensor a x + b y.</summary>
+    static Tensor Combine(double a, Tensor x, double b, Tensor y)
+    {
+        using Scalar sb = b;
+        if (a == 1) return x.add(y, sb);
+        using Scalar sa = a;
+        return x.mul(sa).add_(y, sb);
+    }
 }
