@@ -21,8 +21,9 @@ public sealed class UniPcExport : PluginExport<UniPc, UniPcOptions>;
 /// which raises the order by one. m_t, taken at the uncorrected x_t, is the next step's m_0: the corrector costs no
 /// evaluation.</item>
 /// </list>
-/// A step into t = 0 (clean data, lambda = +infinity) returns the x_0 prediction of m_0: the first-order step's limit
-/// (sigma_t = 0), and the only finite one, since a polynomial in lambda cannot be extrapolated to lambda = infinity.
+/// A step into t = 0 (clean data, lambda = +infinity) returns the x_0 prediction of m_0, the first-order step's limit
+/// sigma_t -> 0, for both predictions. The higher-order terms of the data prediction diverge there (a polynomial in
+/// lambda extrapolated to lambda = infinity); those of the noise prediction have a finite limit, which is not used.
 /// </summary>
 public sealed class UniPc(UniPcOptions options) : ISolver
 {
