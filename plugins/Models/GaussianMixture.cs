@@ -122,6 +122,17 @@ public sealed class GaussianMixture : IDisposable
         return scope.MoveToOuter(terms.LogJoint.softmax(0).t().contiguous());
     }
 
+    /// <summary>
+    /// log p(k | x_t) as float64 [B, K], by log-softmax of the log joint: finite even where the posterior
+    /// underflows, and differentiable in x (the exact noisy classifier of classifier guidance).
+    /// </summary>
+    public Tensor LogResponsibilities(Tensor x, double alpha, double sigma)
+    {
+        using var scope = NewDisposeScope();
+        var terms = Terms(Flatten(x), alpha, sigma);
+        return scope.MoveToOuter(terms.LogJoint.log_softmax(0).t().contiguous());
+    }
+
     /// <summary>log p_t(x) as float64 [B].</summary>
     public Tensor LogDensity(Tensor x, double alpha, double sigma)
     {

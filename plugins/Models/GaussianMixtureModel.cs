@@ -10,9 +10,10 @@ public sealed class GaussianMixtureModelExport : PluginExport<GaussianMixtureMod
 
 /// <summary>
 /// The mixture as a diffusion model: predicts the exact eps from the schedule's alpha and sigma
-/// (<see cref="ModelTime.Alpha"/>, <see cref="ModelTime.Sigma"/>), so it fits any noise schedule.
+/// (<see cref="ModelTime.Alpha"/>, <see cref="ModelTime.Sigma"/>), so it fits any noise schedule. It offers its exact
+/// component posterior as the noisy classifier "gmm-posterior" for classifier guidance.
 /// </summary>
-public sealed class GaussianMixtureModel : IDiffusionModel, IDisposable
+public sealed class GaussianMixtureModel : IDiffusionModel, INoisyClassifierSource, IDisposable
 {
     public GaussianMixtureModel(GaussianMixtureOptions options)
     {
@@ -21,7 +22,15 @@ public sealed class GaussianMixtureModel : IDiffusionModel, IDisposable
             throw new PipelineInputException(problem.Message, "$.model." + OptionsConventions.JsonName(problem.Member));
         Mixture = new GaussianMixture(options.Weights, options.Means, options.Stds, options.SampleShape);
         Classes = options.Conditional ? Mixture.Components : null;
+        Posterior = new GaussianMixturePosterior(Mixture);
     }
+
+    public GaussianMixturePosterior Posterior { get; }
+
+    public IReadOnlyList<string> ClassifierNames { get; } = [GaussianMixturePosterior.Name];
+
+    public INoisyClassifier? Classifier(string name) =>
+        string.Equals(name, GaussianMixturePosterior.Name, StringComparison.OrdinalIgnoreCase) ? Posterior : null;
 
     public GaussianMixture Mixture { get; }
 

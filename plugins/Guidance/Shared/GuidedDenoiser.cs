@@ -1,0 +1,30 @@
+using Pipeline.Models;
+using Pipeline.Sampling;
+using Pipeline.Schedules;
+using TorchSharp;
+
+namespace Pipeline.Plugins.Guidance.Shared;
+
+/// <summary>
+/// Base of this plugin's decorators: the denoiser it wraps, and the plugin name it was listed under, so a
+/// later guidance can see what an earlier one did (see <see cref="GuidanceOrder"/>).
+/// </summary>
+internal abstract class GuidedDenoiser(IConditionalDenoiser inner, string name) : IConditionalDenoiser
+{
+    public IConditionalDenoiser Inner => inner;
+
+    /// <summary>The plugin's canonical name, for messages.</summary>
+    public string Name => name;
+
+    public INoiseSchedule Schedule => inner.Schedule;
+
+    public IDiffusionModel Model => inner.Model;
+
+    public abstract ModelOutput Predict(torch.Tensor x, double t, Conditioning conditioning);
+
+    /// <summary>The guidance steps inside <paramref name="denoiser"/> that this plugin made, innermost last.</summary>
+    public static IEnumerable<GuidedDenoiser> Chain(IConditionalDenoiser denoiser)
+    {
+        for (var d = denoiser; d is GuidedDenoiser g; d = g.Inner) yield return g;
+    }
+}
