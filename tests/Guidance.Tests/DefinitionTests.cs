@@ -119,10 +119,9 @@ public class DefinitionTests(ITestOutputHelper output)
     public void BadOptionsAreRefusedWithTheirPath(string guidance, string path) => Refused(Definition(guidance), path);
 
     [Fact]
-    public void CfgWithoutLabelsStopsAtTheFirstEvaluation()
+    public void CfgWithoutLabelsIsRefusedBeforeRunning()
     {
-        using var pipeline = Host.Compose(Definition("{ \"type\": \"cfg\", \"scale\": 2 }", sampling: "\"count\": 6"));
-        var e = Assert.Throws<PipelineInputException>(() => Host.Sample(pipeline).Dispose());
+        var e = Assert.Throws<PipelineInputException>(() => Host.Compose(Definition("{ \"type\": \"cfg\", \"scale\": 2 }", sampling: "\"count\": 6")).Dispose());
         Assert.Equal("$.sampling.labels", e.Path);
         Assert.Contains("sampling.labelsInRows", e.Message);
     }

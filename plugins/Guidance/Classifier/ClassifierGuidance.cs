@@ -18,6 +18,8 @@ public sealed class ClassifierGuidance(ClassifierGuidanceOptions options) : IGui
 {
     public const string Name = "classifier";
 
+    public bool UsesLabels => true;
+
     public IEnumerable<string> Check(IConditionalDenoiser inner)
     {
         var model = inner.Model;

@@ -16,6 +16,8 @@ public sealed class ClassifierFreeGuidance(ClassifierFreeGuidanceOptions options
 {
     public const string Name = "cfg";
 
+    public bool UsesLabels => true;
+
     public IEnumerable<string> Check(IConditionalDenoiser inner)
     {
         if (inner.Model.Classes is null)

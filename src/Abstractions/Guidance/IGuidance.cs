@@ -8,5 +8,8 @@ public interface IGuidance
     /// <summary>Problems with this guidance in this pipeline, checked before anything runs.</summary>
     IEnumerable<string> Check(IConditionalDenoiser inner) => [];
 
+    /// <summary>True when this guidance steers towards per-sample labels, so the run must give them (sampling.labels or labelsInRows).</summary>
+    bool UsesLabels => false;
+
     IConditionalDenoiser Wrap(IConditionalDenoiser inner);
 }

@@ -62,7 +62,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         long seed = sampling.Seed ?? Random.Shared.NextInt64(0, 1L << 53);
         var seeds = sampling.Seeds ?? Enumerable.Range(0, sampling.Count).Select(i => PerSampleNoise.SeedOf(seed, i)).ToArray();
         if (sampling.Seeds is null) sampling.Seed = seed;
-        var labels = Labels(sampling, model, doc);
+        var labels = Labels(sampling, model, guidance, doc);
         var initial = sampling.InitialNoise is { } noiseFile ? InitialNoise(environment.Resolve(noiseFile), sampling.Count, shape, doc) : null;
 
         sampling.Device = device.type == DeviceType.CPU ? "cpu" : $"cuda:{device.index}";
@@ -183,12 +183,24 @@ public sealed class PipelineComposer(PluginCatalog catalog)
             ?? throw DefinitionError.At(doc["sampling"] ?? doc, "this model accepts any sample shape; set sampling.shape", "$.sampling.shape");
     }
 
-    static long[]? Labels(SamplingSettings sampling, IDiffusionModel model, JObject doc)
+    static long[]? Labels(SamplingSettings sampling, IDiffusionModel model, IReadOnlyList<IGuidance> guidance, JObject doc)
     {
         var at = doc["sampling"]?["labels"] ?? doc["sampling"]?["labelsInRows"];
-        if (sampling.Labels is null && !sampling.LabelsInRows) return null;
+        bool guided = guidance.Any(g => g.UsesLabels);
+        if (sampling.Labels is null && !sampling.LabelsInRows)
+        {
+            if (guided)
+                throw DefinitionError.At(doc["guidance"], "this guidance steers towards labels, but the run gives none; set sampling.labels (one per sample) or sampling.labelsInRows", "$.sampling.labels");
+            return null;
+        }
         if (model.Classes is not int classes)
-            throw DefinitionError.At(at, "labels were given but the model is unconditional; remove them or use a conditional model");
+        {
+            // An unconditional model may still be steered towards labels by a classifier.
+            if (guided && sampling.Labels is not null) return sampling.Labels;
+            throw DefinitionError.At(at, guided
+                ? "labelsInRows needs a conditional model to know the number of classes; give sampling.labels instead"
+                : "labels were given but the model is unconditional and no guidance uses them; remove them or use a conditional model");
+        }
         if (sampling.LabelsInRows)
             return Enumerable.Range(0, sampling.Count).Select(i => (long)(i % classes)).ToArray();
         foreach (var l in sampling.Labels!)

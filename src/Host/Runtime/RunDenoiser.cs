@@ -47,7 +47,8 @@ public sealed class RunDenoiser(IConditionalDenoiser inner, Conditioning conditi
     public (int Step, double T, int Evaluation)? FirstNonFinite()
     {
         if (checks.Count == 0) return null;
-        using var all = torch.stack(checks.Select(c => c.Finite).ToArray()).cpu();
+        using var scope = torch.NewDisposeScope();
+        var all = torch.stack(checks.Select(c => c.Finite).ToArray()).cpu();
         var flags = all.data<bool>().ToArray();
         int bad = Array.IndexOf(flags, false);
         return bad < 0 ? null : (checks[bad].Step, checks[bad].T, bad + 1);
