@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Pipeline.Metrics;
+using Pipeline.Options;
+using Pipeline.Plugins.Models.Mnist.Checkpoints;
+using Pipeline.Plugins.Models.Mnist.Data;
+using Pipeline.Plugins.Models.Mnist.Networks;
+using Pipeline.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Plugins.Models.Mnist.Metrics;
+
+[Plugin(PluginKinds.Metric, "mnist-fid", Aliases = "mnist-frechet,fid-mnist",
+    Summary = "Frechet distance of LeNet features between samples and the held-out MNIST digits; LeNet accuracy at the requested labels")]
+public sealed class MnistFidExport : PluginExport<MnistFid, MnistFidOptions>;
+
+public sealed class MnistFidOptions
+{
+    [Description("LeNet checkpoint written by 'train'; a relative path is searched like the model's (default models/mnist-lenet.ckpt)")]
+    public string Classifier { get; set; } = DefaultFiles.LeNetCheckpoint;
+
+    [Description("MNIST folder in any layout the reader takes (see docs/mnist.md); its held-out digits (the last 100 of each class) are the reference. Default: the shipped copy of those 1000 digits, models/mnist-heldout, searched like the classifier")]
+    public string Data { get; set; } = DefaultFiles.HeldOutFolder;
+
+    [Description("images per LeNet evaluation"), Range(1, 100_000)]
+    public int BatchSize { get; set; } = 500;
+}
+
+/// <summary>
+/// Scores image samples [N, 1, 28, 28] in [-1, 1] (clamped there) by the Frechet distance between the LeNet's
+/// penultimate features of the samples and of the 1000 held-out digits (the last 100 of each class, never
+/// trained on), "frechet-distance", lower is better; and, when the run has labels, the fraction of labelled
+/// samples the LeNet classifies as their label, "accuracy", higher is better. With N samples the distance
+/// carries an estimation bias of order 1/N; compare runs with the same N.
+/// </summary>
+public sealed class MnistFid : IMetric, IDisposable
+{
+    static readonly ConcurrentDictionary<(string, string), (double[] Mean, double[] Covariance, long Count)> References = new();
+
+    readonly LeNet classifier;
+    readonly Device device;
+    readonly int batchSize;
+    readonly Tensor referenceMean;
+    readonly Tensor referenceCovariance;
+
+    public MnistFid(MnistFidOptions options, RunEnvironment environment)
+    {
+        device = environment.Device;
+        batchSize = options.BatchSize;
+        var file = DefaultFiles.Resolve(options.Classifier, environment.BaseDirectory);
+        CheckpointInfo info;
+        try
+        {
+            classifier = (LeNet)MnistCheckpoint.Load(file, out info, MnistNetworks.LeNet, device);
+        }
+        catch (PipelineInputException e)
+        {
+            throw new PipelineInputException(e.Message, "$.metrics.classifier", e);
+        }
+        HeldOutCount = 0;
+        try
+        {
+            var folder = DefaultFiles.Resolve(options.Data, environment.BaseDirectory, directory: true);
+            var reference = References.GetOrAdd((info.WeightsSha256, folder), _ =>
+            {
+                using var digits = MnistDigits.Load(folder);
+                var (images, _) = digits.HeldOut();
+                using var _images = images;
+                using var features = Features(images);
+                var (mean, covariance) = FrechetDistance.Statistics(features);
+                using var _m = mean;
+                using var _c = covariance;
+                return (mean.data<double>().ToArray(), covariance.data<double>().ToArray(), images.shape[0]);
+            });
+            long d = reference.Mean.Length;
+            referenceMean = tensor(reference.Mean, float64);
+            referenceCovariance = tensor(reference.Covariance, float64).reshape(d, d);
+            HeldOutCount = reference.Count;
+        }
+        catch (PipelineInputException e)
+        {
+            classifier.Dispose();
+            throw new PipelineInputException(e.Message, "$.metrics.data", e);
+        }
+    }
+
+    /// <summary>Number of held-out digits the reference statistics come from.</summary>
+    public long HeldOutCount { get; }
+
+    public IReadOnlyDictionary<string, double> Score(MetricContext context)
+    {
+        using var scope = NewDisposeScope();
+        var images = Images(context.Samples);
+        var features = Features(images);
+        var (mean, covariance) = FrechetDistance.Statistics(features);
+        var scores = new Dictionary<string, double>
+        {
+            ["frechet-distance"] = FrechetDistance.Between(mean, covariance, referenceMean, referenceCovariance),
+        };
+        if (context.Labels is { } labels && Accuracy(images, labels) is double accuracy) scores["accuracy"] = accuracy;
+        return scores;
+    }
+
+    /// <summary>LeNet's accuracy at recognising <paramref name="labels"/> (-1 entries skipped); null when none is labelled.</summary>
+    public double? Accuracy(Tensor images, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var wanted = labels.to_type(int64).cpu();
+        var labelled = wanted.ge(0);
+        long count = labelled.sum().item<long>();
+        if (count == 0) return null;
+        var predicted = Predict(images);
+        long correct = predicted.eq(wanted).logical_and(labelled).sum().item<long>();
+        return (double)correct / count;
+    }
+
+    /// <summary>LeNet's predicted labels [N] on the CPU.</summary>
+    public Tensor Predict(Tensor images) => Batched(images, x => classifier.forward(x).argmax(1));
+
+    /// <summary>LeNet's penultimate features [N, D] on the CPU, in float32.</summary>
+    public Tensor Features(Tensor images) => Batched(images, classifier.Features);
+
+    Tensor Batched(Tensor images, Func<Tensor, Tensor> f)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var parts = new List<Tensor>();
+        long n = images.shape[0];
+        for (long start = 0; start < n; start += batchSize)
+        {
+            var batch = images.narrow(0, start, Math.Min(batchSize, n - start)).to(ScalarType.Float32, device);
+            parts.Add(f(batch).cpu());
+        }
+        return scope.MoveToOuter(cat(parts, 0));
+    }
+
+    /// <summary>Samples as LeNet input: [N, 1, 28, 28] float32 in [-1, 1], non-finite values at 0.</summary>
+    static Tensor Images(Tensor samples)
+    {
+        long n = samples.shape[0];
+        if (samples.numel() != n * MnistDigits.ImagePixels)
+            throw new PipelineInputException(
+                $"the mnist-fid metric scores 28x28 images, but the samples have shape [{string.Join(", ", samples.shape.Skip(1))}]; use it with the mnist-unet model", "$.metrics");
+        using var scope = NewDisposeScope();
+        var images = samples.to_type(ScalarType.Float32).reshape(n, 1, MnistDigits.Side, MnistDigits.Side).nan_to_num(0, 1, -1).clamp(-1, 1);
+        return scope.MoveToOuter(images);
+    }
+
+    public void Dispose()
+    {
+        classifier.Dispose();
+        referenceMean.Dispose();
+        referenceCovariance.Dispose();
+    }
+}

@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using Pipeline.Models;
+using Pipeline.Options;
+using Pipeline.Plugins.Models.Mnist.Checkpoints;
+using Pipeline.Plugins.Models.Mnist.Networks;
+using Pipeline.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Plugins.Models.Mnist;
+
+[Plugin(PluginKinds.Model, "mnist-unet", Aliases = "mnist",
+    Summary = "Class-conditional MNIST UNet (eps, discrete-index time, 1000-step linear betas) from a checkpoint written by 'train'")]
+public sealed class MnistUnetModelExport : PluginExport<MnistUnetModel, MnistUnetModelOptions>;
+
+public sealed class MnistUnetModelOptions
+{
+    [Description("checkpoint written by 'train' (the .ckpt; its .json lies beside it). A relative path is looked for in the definition's folder and the folders above it, then from the current and the host's folders")]
+    public string Checkpoint { get; set; } = DefaultFiles.UnetCheckpoint;
+}
+
+/// <summary>
+/// The trained <see cref="MnistUnet"/> as a diffusion model: 10 classes, label -1 (no label) the null class of
+/// classifier-free guidance, samples [1, 28, 28] in [-1, 1]. It was trained on the discrete linear-beta
+/// schedule with 1000 steps (the checkpoint's JSON records the schedule); pair it with
+/// { "type": "discrete", "betaSchedule": "linear" }.
+/// </summary>
+public sealed class MnistUnetModel : IDiffusionModel, IDisposable
+{
+    readonly MnistUnet network;
+    readonly RunEnvironment environment;
+
+    public MnistUnetModel(MnistUnetModelOptions options, RunEnvironment environment)
+    {
+        this.environment = environment;
+        if (string.IsNullOrWhiteSpace(options.Checkpoint))
+            throw new PipelineInputException("checkpoint: name the UNet's checkpoint file (default models/mnist-unet.ckpt)", "$.model.checkpoint");
+        File = DefaultFiles.Resolve(options.Checkpoint, environment.BaseDirectory);
+        try
+        {
+            network = (MnistUnet)MnistCheckpoint.Load(File, out var info, MnistNetworks.Unet, environment.Device, environment.DType);
+            Info = info;
+        }
+        catch (PipelineInputException e)
+        {
+            throw new PipelineInputException(e.Message, "$.model.checkpoint", e);
+        }
+    }
+
+    /// <summary>The checkpoint file in use.</summary>
+    public string File { get; }
+
+    public CheckpointInfo Info { get; }
+
+    public MnistUnet Network => network;
+
+    public PredictionType Prediction => PredictionType.Epsilon;
+
+    public TimeInput TimeInput => TimeInput.DiscreteIndex;
+
+    public long[]? SampleShape => [1, MnistDigitsShape.Side, MnistDigitsShape.Side];
+
+    public int? Classes => network.Config.Classes;
+
+    public Tensor Forward(Tensor x, ModelTime time, Tensor? labels)
+    {
+        if (x.dim() != 4 || x.shape[1] != 1 || x.shape[2] != MnistDigitsShape.Side || x.shape[3] != MnistDigitsShape.Side)
+            throw new PipelineInputException(
+                $"the mnist-unet model takes samples of shape [1, 28, 28] but was given [{string.Join(", ", x.shape.Skip(1))}]; remove sampling.shape or set it to [1, 28, 28]", "$.sampling.shape");
+        using var scope = NewDisposeScope();
+        // Without this the weights would record a graph; gradients with respect to x still flow when asked for.
+        using var grad = x.requires_grad ? null : no_grad();
+        var input = x.dtype == environment.DType ? x : x.to_type(environment.DType);
+        using var stepValue = time.Input.ToScalar();
+        var steps = full(x.shape[0], stepValue, environment.DType, x.device);
+        var conditions = labels is null ? full(x.shape[0], Conditioning.NullLabel, int64, x.device) : labels.to(x.device);
+        var eps = network.forward(input, steps, conditions);
+        return scope.MoveToOuter(eps.dtype == x.dtype ? eps : eps.to_type(x.dtype));
+    }
+
+    public void Dispose() => network.Dispose();
+}
+
+/// <summary>Sizes shared by the MNIST plugins.</summary>
+static class MnistDigitsShape
+{
+    public const int Side = Data.MnistDigits.Side;
+}

@@ -1,0 +1,49 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Pipeline.Plugins.Models.Mnist.Networks;
+
+/// <summary>
+/// The DDPM residual block (Ho et al. 2020, after Wide ResNet): GroupNorm, SiLU, 3x3 conv, plus a projection
+/// of the conditioning embedding, then GroupNorm, SiLU, dropout, 3x3 conv, added to a (1x1-projected) skip.
+/// The second convolution starts at zero, so every block starts as the identity.
+/// </summary>
+public sealed class ResidualBlock : Module<Tensor, Tensor, Tensor>
+{
+    readonly GroupNorm norm1;
+    readonly Conv2d conv1;
+    readonly Linear embedding;
+    readonly GroupNorm norm2;
+    readonly Dropout dropout;
+    readonly Conv2d conv2;
+    readonly Conv2d? skip;
+
+    public ResidualBlock(int inputs, int outputs, int embeddingWidth, int groups, double dropoutRate) : base(nameof(ResidualBlock))
+    {
+        norm1 = Normalization.Group(groups, inputs);
+        conv1 = Conv2d(inputs, outputs, 3, padding: 1);
+        embedding = Linear(embeddingWidth, outputs);
+        norm2 = Normalization.Group(groups, outputs);
+        dropout = Dropout(dropoutRate);
+        conv2 = Conv2d(outputs, outputs, 3, padding: 1);
+        skip = inputs == outputs ? null : Conv2d(inputs, outputs, 1);
+        using (no_grad())
+        {
+            init.zeros_(conv2.weight);
+            init.zeros_(conv2.bias);
+        }
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor conditioning)
+    {
+        using var scope = NewDisposeScope();
+        var h = conv1.forward(functional.silu(norm1.forward(x)));
+        h = h.add(embedding.forward(functional.silu(conditioning)).unsqueeze(-1).unsqueeze(-1));
+        h = conv2.forward(dropout.forward(functional.silu(norm2.forward(h))));
+        var shortcut = skip is null ? x : skip.forward(x);
+        return scope.MoveToOuter(shortcut.add(h));
+    }
+}

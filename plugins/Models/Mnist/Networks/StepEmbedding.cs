@@ -1,0 +1,36 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Pipeline.Plugins.Models.Mnist.Networks;
+
+/// <summary>
+/// Sinusoidal features of the (possibly fractional) training-step index, as the Transformer's positional
+/// encoding and DDPM use them, followed by a two-layer MLP: [B] -> [B, width].
+/// </summary>
+public sealed class StepEmbedding : Module<Tensor, Tensor>
+{
+    readonly Linear first;
+    readonly Linear second;
+    readonly int half;
+
+    public StepEmbedding(int features, int width) : base(nameof(StepEmbedding))
+    {
+        half = features / 2;
+        first = Linear(2 * half, width);
+        second = Linear(width, width);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor steps)
+    {
+        using var scope = NewDisposeScope();
+        var dtype = first.weight.dtype;
+        // 10000^(-k / half), k = 0 .. half-1: periods from 2 pi to 2 pi 10^4 steps.
+        var frequencies = arange(half, dtype, steps.device).mul_(-Math.Log(10000.0) / half).exp_();
+        var angles = steps.to(dtype).unsqueeze(1).mul(frequencies.unsqueeze(0));
+        var features = cat([angles.sin(), angles.cos()], 1);
+        return scope.MoveToOuter(second.forward(functional.silu(first.forward(features))));
+    }
+}

@@ -1,0 +1,101 @@
+using Pipeline.Metrics;
+using Pipeline.Models;
+using Pipeline.Plugins.Models.Mnist;
+using Pipeline.Plugins.Models.Mnist.Checkpoints;
+using Pipeline.Plugins.Models.Mnist.Data;
+using Pipeline.Plugins.Models.Mnist.Metrics;
+using Pipeline.Plugins.Models.Mnist.Networks;
+using Pipeline.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Tests.Mnist;
+
+/// <summary>The checkpoints under models/ and the metric built on them.</summary>
+public class ShippedModelsTests
+{
+    static readonly RunEnvironment Repo = new(CPU, float32, MnistTestData.RepoRoot);
+
+    static MetricContext Context(Tensor samples, Tensor? labels) => new(samples, samples, null!, [1.0, 0.0], labels);
+
+    [Fact]
+    public void TheLeNetRecognisesAtLeast98PercentOfTheHeldOutDigits()
+    {
+        using var fid = new MnistFid(new MnistFidOptions(), Repo);
+        using var digits = MnistDigits.Load(MnistTestData.HeldOut);
+        var (images, labels) = digits.HeldOut();
+        using var _i = images;
+        using var _l = labels;
+        double accuracy = fid.Accuracy(images, labels)!.Value;
+        Assert.True(accuracy >= 0.98, $"held-out accuracy {accuracy}");
+        Assert.Equal(1000, fid.HeldOutCount);
+    }
+
+    [Fact]
+    public void TheHeldOutDigitsAreAtDistanceZeroFromThemselvesAndNoiseIsFar()
+    {
+        using var fid = new MnistFid(new MnistFidOptions(), Repo);
+        using var digits = MnistDigits.Load(MnistTestData.HeldOut);
+        var (images, labels) = digits.HeldOut();
+        using var _i = images;
+        using var _l = labels;
+        var self = fid.Score(Context(images, labels));
+        Assert.InRange(self["frechet-distance"], -1e-6, 1e-6);
+        Assert.True(self["accuracy"] >= 0.98);
+
+        // Half of the same digits: a real but small distance (sampling error only).
+        using var half = images.narrow(0, 0, 500);
+        double halfDistance = new MnistFid(new MnistFidOptions(), Repo).Score(Context(half, null))["frechet-distance"];
+
+        using var noise = rand([1000, 1, 28, 28], generator: new Generator(1)).mul_(2).sub_(1);
+        var scores = fid.Score(Context(noise, labels));
+        double noiseDistance = scores["frechet-distance"];
+        Assert.True(halfDistance > 0 && noiseDistance > 20 * halfDistance, $"half {halfDistance}, noise {noiseDistance}");
+        Assert.True(scores["accuracy"] < 0.3, $"noise accuracy {scores["accuracy"]}");
+    }
+
+    [Fact]
+    public void TheShippedUnetDrawsDigitsTheLeNetRecognises()
+    {
+        // DDIM (Song et al. 2021, eq. (12) with sigma = 0) with 10 uniform steps, written out here so that
+        // this test needs the model plugin only.
+        using var model = new MnistUnetModel(new MnistUnetModelOptions(), Repo);
+        Pipeline.Schedules.INoiseSchedule schedule = new DiscreteLinearSchedule();
+        const int steps = 10, n = 20;
+        using var labels = arange(n, int64).remainder(10);
+        var x = randn([n, 1, 28, 28], generator: new Generator(3));
+        for (int k = 0; k < steps; k++)
+        {
+            using var scope = NewDisposeScope();
+            double t = 1.0 - k * (1.0 - 1e-3) / steps, s = 1.0 - (k + 1) * (1.0 - 1e-3) / steps;
+            double a = schedule.Alpha(t), sg = schedule.Sigma(t), aNext = schedule.Alpha(s), sgNext = schedule.Sigma(s);
+            var eps = model.Forward(x, new ModelTime(t, a, sg, t * 1000 - 1), labels);
+            var x0 = x.sub(eps.mul(sg)).div(a);
+            var next = x0.mul(aNext).add(eps.mul(sgNext));
+            x.Dispose();
+            x = scope.MoveToOuter(next);
+        }
+        using var samples = x;
+        Assert.True(samples.isfinite().all().item<bool>());
+        using var fid = new MnistFid(new MnistFidOptions(), Repo);
+        double accuracy = fid.Accuracy(samples, labels)!.Value;
+        Assert.True(accuracy >= 0.8, $"LeNet recognised {accuracy:P0} of 20 digits drawn with 10 DDIM steps");
+    }
+
+    [Fact]
+    public void TheShippedCheckpointsRecordHowTheyWereTrained()
+    {
+        foreach (var (file, network) in new[] { ("mnist-unet.ckpt", MnistNetworks.Unet), ("mnist-lenet.ckpt", MnistNetworks.LeNet),
+                     ("mnist-noisy-classifier.ckpt", MnistNetworks.NoisyClassifier) })
+        {
+            var path = Path.Combine(MnistTestData.Models, file);
+            var info = MnistCheckpoint.ReadInfo(path, network);
+            Assert.NotNull(info.Training);
+            Assert.Equal(network, (string?)info.Training!["definition"]!["network"]);
+            Assert.True((int)info.Training["step"]! > 0);
+            Assert.True(new FileInfo(path).Length < 8_000_000);
+        }
+        using var classifier = NoisyClassifier.Load(Path.Combine(MnistTestData.Models, "mnist-noisy-classifier.ckpt"));
+        Assert.Equal(10, classifier.Config.Classes);
+    }
+}
