@@ -32,7 +32,7 @@ public static class FrechetDistance
         var eigenvalues = linalg.eigvalsh(middle);
         var traceRoot = eigenvalues.clamp_min(0).sqrt_().sum();
         var distance = difference.dot(difference).add_(covariance1.trace()).add_(covariance2.trace()).sub_(traceRoot.mul_(2));
-        return distance.item<double>();
+        return distance.to_type(ScalarType.Float64).item<double>();
     }
 
     /// <summary>The positive semi-definite square root of a symmetric matrix (negative rounding-error eigenvalues set to 0).</summary>
