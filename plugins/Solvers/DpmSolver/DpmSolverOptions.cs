@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Pipeline.Options;
 
 namespace Pipeline.Plugins.Solvers.Dpm;
 
@@ -77,7 +78,7 @@ public sealed class DpmSolverOptions : IValidatableObject
     public bool DenoiseToZero { get; set; } = false;
 
     [Description("multistep order 3: 'authors' (the reference code and diffusers; converges at order 2, see docs) or 'taylor' " +
-        "(second difference doubled to the full Taylor term; order 3 once the warm-up steps are short)")]
+        "(second difference doubled to the full Taylor term; order 3)")]
     public Multistep3Variant Multistep3 { get; set; } = Multistep3Variant.Authors;
 
     [Description("singlestep methods: 'given' (the times are the evaluation grid, the authors' 'time_uniform'/'time_quadratic') " +
@@ -85,27 +86,27 @@ public sealed class DpmSolverOptions : IValidatableObject
     public SinglestepGrid SinglestepGrid { get; set; } = SinglestepGrid.Given;
 
     [Description("adaptive: relative tolerance of the error estimate")]
-    [Range(double.Epsilon, double.MaxValue)]
     public double Rtol { get; set; } = 0.05;
 
     [Description("adaptive: absolute tolerance (0.0078 is about 1/128, for data in [-1, 1])")]
-    [Range(double.Epsilon, double.MaxValue)]
     public double Atol { get; set; } = 0.0078;
 
     [Description("adaptive: first step size in half log-SNR lambda")]
-    [Range(double.Epsilon, double.MaxValue)]
     public double HInit { get; set; } = 0.05;
 
-    [Description("adaptive: safety factor of the step-size update h <- theta h E^(-1/order)")]
-    [Range(double.Epsilon, 1.0)]
+    [Description("adaptive: safety factor in (0, 1] of the step-size update h <- theta h E^(-1/order)")]
     public double Theta { get; set; } = 0.9;
 
     [Description("adaptive: stop when the time is within tErr of the last time")]
-    [Range(double.Epsilon, double.MaxValue)]
     public double TErr { get; set; } = 1e-5;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var (value, member) in new[] { (Rtol, nameof(Rtol)), (Atol, nameof(Atol)), (HInit, nameof(HInit)), (TErr, nameof(TErr)) })
+            if (!(value > 0 && double.IsFinite(value)))
+                yield return new ValidationResult($"{OptionsConventions.JsonName(member)} must be a positive number, not {value}", [member]);
+        if (!(Theta > 0 && Theta <= 1))
+            yield return new ValidationResult($"theta must be in (0, 1], not {Theta}", [nameof(Theta)]);
         if (Method == DpmSolverMethod.Adaptive && Order == 1)
             yield return new ValidationResult(
                 "method 'adaptive' pairs two orders: set order 2 (DPM-Solver-12) or 3 (DPM-Solver-23)", [nameof(Order)]);
