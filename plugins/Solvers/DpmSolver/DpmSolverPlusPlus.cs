@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Dpm;
 
-[Plugin(PluginKinds.Solver, "dpm-solver++", Aliases = "dpmsolver++,dpm_solver_pp,dpmpp,dpm-solver-pp,dpmpp-2m,dpmpp_2m",
+[Plugin(PluginKinds.Solver, "dpm-solver++", Aliases = "dpmsolver++,dpm_solver_pp,dpmpp,dpm-solver-pp",
     Summary = "DPM-Solver++ (Lu et al. 2022b): exponential integrator in log-SNR on the data prediction; orders 1-3, multistep (2M/3M), singlestep (2S/3S) or adaptive; may end at t = 0")]
 public sealed class DpmSolverPlusPlusExport : PluginExport<DpmSolverPlusPlus, DpmSolverOptions>;
 
