@@ -20,7 +20,12 @@ internal sealed class MultistepHistory : IDisposable
         entries = new(capacity + 1);
     }
 
+    public int Capacity => capacity;
+
     public int Count => entries.Count;
+
+    /// <summary>The <paramref name="age"/>-th newest entry (0 = the latest).</summary>
+    public (TimePoint Point, Tensor Output) this[int age] => entries[age];
 
     /// <summary>The time of entry <paramref name="k"/> (0 = newest).</summary>
     public TimePoint Time(int k) => entries[k].Time;

@@ -1,14 +1,20 @@
 namespace Pipeline.Plugins.Solvers.Shared;
 
 /// <summary>
-/// The phi functions of exponential integrators, phi_k(x) = sum_{j &gt;= 0} x^j / (j + k)!, so phi_0 = e^x,
-/// phi_1 = (e^x - 1) / x and phi_{k+1}(x) = (phi_k(x) - 1/k!) / x (Hochbruck and Ostermann 2010, eq. (2.10)).
+/// The phi functions of exponential integrators, phi_k(z) = (e^z - sum_{j&lt;k} z^j / j!) / z^k
+/// (phi_0 = e^z, phi_{k+1}(z) = (phi_k(z) - 1/k!) / z), in the scaled form z phi_k(z) that the DPM-Solver family
+/// and its relatives (DEIS, UniPC) multiply their Taylor terms by: z phi_1 = e^z - 1, z phi_2 = (e^z - 1 - z) / z,
+/// z phi_3 = (e^z - 1 - z - z^2/2) / z^2. Accurate near z = 0 (series) and finite at z = -infinity (a step into
+/// sigma = 0 in data prediction): z phi_1 = -1, z phi_k = -1/(k-1)! there.
 /// </summary>
 internal static class PhiFunctions
 {
+    /// <summary>Below this |z| the series is used; above it the recurrence loses at most a few ulps for k &lt;= 4.</summary>
+    const double SeriesRadius = 1.0;
+
     /// <summary>
-    /// phi_k(x) in double precision. The recursion loses digits to cancellation when |x| is small, so there the
-    /// series is summed instead (for |x| &lt; 1 thirty terms are far below an ulp). phi_k(-infinity) = 0 for k &gt;= 1.
+    /// phi_k(x) itself (Hochbruck and Ostermann 2010, eq. (2.10)); series for |x| &lt; 1, recursion beyond.
+    /// phi_k(-infinity) = 0 for k &gt;= 1.
     /// </summary>
     public static double Phi(int k, double x)
     {
@@ -34,5 +40,35 @@ internal static class PhiFunctions
         double f = 1;
         for (int i = 2; i <= n; i++) f *= i;
         return f;
+    }
+
+    /// <summary>z phi_k(z) for k &gt;= 1.</summary>
+    public static double ZPhi(int k, double z)
+    {
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "k >= 1");
+        if (Math.Abs(z) < SeriesRadius) return Series(k, z);
+        // z phi_1 = e^z - 1; z phi_{j+1} = z phi_j / z - 1/j!  (from phi_{j+1} = (phi_j - 1/j!) / z).
+        double value = Math.Exp(z) - 1, factorial = 1;
+        for (int j = 1; j < k; j++)
+        {
+            factorial *= j;
+            value = value / z - 1 / factorial;
+        }
+        return value;
+    }
+
+    /// <summary>z phi_k(z) = sum_{j&gt;=0} z^{j+1} / (j+k)!.</summary>
+    static double Series(int k, double z)
+    {
+        double term = z, denominator = 1;
+        for (int i = 2; i <= k; i++) denominator *= i;
+        term /= denominator;   // z / k!
+        double sum = 0;
+        for (int j = 0; j < 40 && Math.Abs(term) > 1e-18 * Math.Abs(sum); j++)
+        {
+            sum += term;
+            term *= z / (j + k + 1);
+        }
+        return sum;
     }
 }

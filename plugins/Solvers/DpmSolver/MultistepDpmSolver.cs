@@ -1,0 +1,52 @@
+using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.Solvers;
+using static TorchSharp.torch;
+
+namespace Pipeline.Plugins.Solvers.Dpm;
+
+/// <summary>
+/// Multistep DPM-Solver / DPM-Solver++ (DPM-Solver++ Algorithm 2 and its third-order form; the authors' 'multistep'):
+/// one evaluation at the start of each step, the update of order k uses the outputs at the last k times. The first
+/// steps fall back to the order their history allows (1, then 2); with lowerOrderFinal and fewer than
+/// lowerOrderFinalBelow steps the last step is first order and the one before at most second order. A step into t = 0
+/// (data prediction only) is first order, whose limit h -&gt; infinity is the data prediction itself: a Taylor term of
+/// order k &gt; 1 would divide by the vanishing r_0 = h_0 / h.
+/// </summary>
+internal static class MultistepDpmSolver
+{
+    public static void Run(DpmState state, SamplingContext context, IReadOnlyList<TimePoint> points, DpmPrediction prediction,
+        DpmSolverOptions options, DpmProgress progress)
+    {
+        int n = points.Count - 1;
+        using var history = new MultistepHistory(options.Order);
+        for (int i = 0; i < n; i++)
+        {
+            var (s, t) = (points[i], points[i + 1]);
+            int order = StepOrder(i, n, options, intoClean: t.T == 0);
+            using (var scope = NewDisposeScope())
+            {
+                history.Push(s, DpmModel.Output(context.Model, prediction, state.X, s.T));
+                var step = ExponentialStep.Between(prediction, s, t);
+                var (m0, m1, m2) = (history[0].Output, order > 1 ? history[1].Output : null, order > 2 ? history[2].Output : null);
+                var next = order switch
+                {
+                    1 => DpmUpdates.FirstOrder(state.X, step, m0),
+                    2 => DpmUpdates.Multistep2(state.X, step, s.Lambda - history[1].Point.Lambda, m0, m1!, options.SolverType),
+                    _ => DpmUpdates.Multistep3(state.X, step, s.Lambda - history[1].Point.Lambda,
+                        history[1].Point.Lambda - history[2].Point.Lambda, m0, m1!, m2!, options.Multistep3),
+                };
+                state.Replace(scope.MoveToOuter(next));
+            }
+            progress.Step(i, s.T, t.T, state.X, last: i == n - 1);
+        }
+    }
+
+    /// <summary>The order of step i (0-based) of n: the authors' warm-up and lower_order_final rule.</summary>
+    public static int StepOrder(int i, int n, DpmSolverOptions options, bool intoClean)
+    {
+        if (intoClean) return 1;
+        int order = Math.Min(options.Order, i + 1);
+        if (options.LowerOrderFinal && n < options.LowerOrderFinalBelow) order = Math.Min(order, n - i);
+        return order;
+    }
+}
