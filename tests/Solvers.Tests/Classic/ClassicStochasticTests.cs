@@ -74,11 +74,11 @@ public class ClassicStochasticTests(ITestOutputHelper output)
 
     [Fact]
     public void PredictorCorrectorOnEdm() =>
-        Check(new PredictorCorrector(new PredictorCorrectorOptions()), Wide, Edm, [.. Harness.LogSnrTimes(Edm, 5, 0.02, 199), 0], 2000, 399, checkedDims: 2);
+        Check(new PredictorCorrector(new PredictorCorrectorOptions()), Wide, Edm, [.. Harness.LogSnrTimes(Edm, 5, 0.02, 149), 0], 1000, 299, checkedDims: 2);
 
     [Fact]
     public void PredictorCorrectorOnVpLinear() =>
-        Check(new PredictorCorrector(new PredictorCorrectorOptions()), Wide, VpLinear, [.. Harness.UniformTimes(1, 1e-3, 199), 0], 2000, 399, checkedDims: 2);
+        Check(new PredictorCorrector(new PredictorCorrectorOptions()), Wide, VpLinear, [.. Harness.UniformTimes(1, 1e-3, 149), 0], 1000, 299, checkedDims: 2);
 
     /// <summary>
     /// A property of Song et al.'s step rule applied per sample (Algorithm 6 as written, one x at a time): the step
