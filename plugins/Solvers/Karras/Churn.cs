@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Plugins.Solvers.Karras;
 
 /// <summary>
-/// Lines 5-6 of Karras et al. 2022, Algorithm 2, in the scaled variable y = x / alpha with noise level rho = sigma / alpha
+/// Lines 4-7 of Karras et al. 2022, Algorithm 2, in the scaled variable y = x / alpha with noise level rho = sigma / alpha
 /// (the k-diffusion sigma): gamma_i = min(S_churn / N, sqrt(2) - 1) when S_tmin &lt;= rho_i &lt;= S_tmax, rho_hat = (1 + gamma_i)
 /// rho_i, y_hat = y_i + sqrt(rho_hat^2 - rho_i^2) S_noise z. The model is then evaluated at the time whose noise level is
 /// rho_hat. Unlike k-diffusion, rho_hat is capped at the schedule's noise level at TMax, where the model still has a time.

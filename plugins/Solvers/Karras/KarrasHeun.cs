@@ -13,7 +13,7 @@ public sealed class KarrasHeunExport : PluginExport<KarrasHeun, ChurnOptions>;
 /// Karras et al. 2022, Algorithm 2 (k-diffusion sample_heun) in the scaled variable y = x / alpha and noise level
 /// rho = sigma / alpha: after the optional churn to rho_hat, the Euler predictor y' = y_hat + (rho_{i+1} - rho_hat) d,
 /// then the second-order correction y_{i+1} = y_hat + (rho_{i+1} - rho_hat) (d + d') / 2 with d' = eps(x', t_{i+1})
-/// (lines 9-11). A step into t = 0 (sigma = 0) keeps the Euler step (line 8's "if sigma_{i+1} != 0"). NFE: 2 per step,
+/// (lines 10-12). A step into t = 0 (sigma = 0) keeps the Euler step (line 10: "if t_{i+1} != 0"). NFE: 2 per step,
 /// 1 on a step into t = 0.
 /// </summary>
 public sealed class KarrasHeun(ChurnOptions options) : ISolver

@@ -28,7 +28,7 @@ public sealed class AnnealedLangevinOptions
 /// x &lt;- x + (a_i / 2) s(x, sigma_i) + sqrt(a_i) z with a_i = epsilon sigma_i^2 / sigma_L^2 and the score
 /// s = -eps / sigma. The noise levels are the times after the first (where x starts): step i runs the dynamics at
 /// t_{i+1}, so the state after each step is a sample at that step's end. On VP schedules a_i carries the factor
-/// alpha_i = 1 - beta_i of Song et al. 2021, Algorithm 7. A step into t = 0 is the denoising step of NCSNv2 (Song and
+/// alpha_i = 1 - beta_i of Song et al. 2021's VP corrector. A step into t = 0 is the denoising step of NCSNv2 (Song and
 /// Ermon 2020): Tweedie's x_0 prediction at the last level, one NFE. sigma_L is the smallest positive sigma of the times.
 /// </summary>
 public sealed class AnnealedLangevin(AnnealedLangevinOptions options) : ISolver

@@ -3,10 +3,10 @@ using Pipeline.Schedules;
 namespace Pipeline.Plugins.Solvers.Langevin;
 
 /// <summary>
-/// The factor alpha_i of the VP versions of the Langevin corrector (Song et al. 2021, Algorithms 5 and 7): alpha_i =
-/// 1 - beta_i of the N-step chain the VP SDE discretises. Here beta_i = g(t)^2 / N with g^2 the schedule's squared
+/// The factor alpha_i of the VP version of the Langevin corrector (Song et al. 2021, app. G, PC sampling and the
+/// corrector algorithm for the VP SDE): alpha_i = 1 - beta_i of the N-step chain the VP SDE discretises. Here beta_i = g(t)^2 / N with g^2 the schedule's squared
 /// diffusion (for VP, beta(t)); N is the schedule's training steps, or 1000 for continuous schedules as in the
-/// score-SDE code (VPSDE with N = 1000). 1 on schedules that are not variance preserving (Algorithms 4 and 6).
+/// score-SDE code (VPSDE with N = 1000). 1 on schedules that are not variance preserving (the VE versions).
 /// </summary>
 internal static class LangevinScale
 {

@@ -25,7 +25,7 @@ public sealed class PredictorCorrectorOptions
 }
 
 /// <summary>
-/// Predictor-corrector sampling (Song et al. 2021, Algorithms 4 and 5 with the correctors of Algorithms 6 and 7).
+/// Predictor-corrector sampling (Song et al. 2021, app. G: PC sampling for the VE and VP SDEs with their Langevin corrector algorithms).
 /// Predictor, reverse diffusion from s to t: with the forward transition x_s = a x_t + sqrt(b) z, a = alpha_s / alpha_t,
 /// b = sigma_s^2 - a^2 sigma_t^2 (VE: a = 1, b = sigma_s^2 - sigma_t^2; VP: a = sqrt(1 - beta), b = beta),
 /// x_t = (2 - a) x_s + b s(x_s, s) + sqrt(b) z. Corrector at t, M times: z ~ N(0, I), g = s(x, t),
@@ -48,7 +48,7 @@ public sealed class PredictorCorrector(PredictorCorrectorOptions options) : ISol
         if (options.CorrectorSteps > 0 && perSample <= 2)
             throw new PipelineInputException(
                 $"pc: the Langevin corrector takes its step size from per-sample norms, 2 alpha_i (r |z| / |score|)^2 (Song et al. 2021, " +
-                $"Algorithm 6); with {perSample} value(s) per sample |score| comes near 0 so often that the expected step is infinite and " +
+                $"app. G); with {perSample} value(s) per sample |score| comes near 0 so often that the expected step is infinite and " +
                 "the samples diverge. Use 'correctorSteps': 0 (the reverse-diffusion predictor alone), the 'langevin' solver, or samples with more values");
         return StepLoop.Run(context, (x, step) => Step(context, x, step));
     }
@@ -59,7 +59,7 @@ public sealed class PredictorCorrector(PredictorCorrectorOptions options) : ISol
         var (eps, x0) = context.Model.Predict(x, s.T);
         if (step.IntoClean) return x0;
 
-        // Reverse diffusion (Algorithm 5, line 3, in general form): b = sigma_s^2 (1 - e^{-2h}), b s = -(b / sigma_s) eps.
+        // Reverse diffusion (the predictor of PC sampling, VP SDE, in general form): b = sigma_s^2 (1 - e^{-2h}), b s = -(b / sigma_s) eps.
         double a = s.Alpha / t.Alpha, b = s.Sigma * s.Sigma * Numerics.OneMinusExpNeg(2 * step.H);
         var current = Linear.Combine(2 - a, x, -b / s.Sigma, eps).AddScaled_(Math.Sqrt(b), context.Noise.NormalLike(x));
 

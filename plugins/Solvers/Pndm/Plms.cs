@@ -13,7 +13,7 @@ public sealed class PlmsExport : PluginExport<Plms, NoOptions>;
 /// <summary>
 /// Pseudo linear multistep without the Runge-Kutta warm-up: diffusers' PNDMScheduler with skip_prk_steps = true and
 /// the PLMS sampler of latent diffusion / Stable Diffusion. The first step is a pseudo improved Euler step (Liu et
-/// al. 2022, eq. (11)): phi with the mean of eps at its start and at the end of a first phi step; that end-point eps is
+/// al. 2022, sec. 3): phi with the mean of eps at its start and at the end of a first phi step; that end-point eps is
 /// discarded. Then the pseudo linear multistep (eq. (12)) of order 2, 3 and from the fourth step on 4, with the eps of
 /// each step's start. A first step into t = 0 is a plain DDIM step. NFE: steps + 1 (steps when the first step ends at 0).
 /// </summary>
@@ -40,7 +40,7 @@ public sealed class Plms : ISolver
             if (step.Index > 0 || step.IntoClean)
                 return PseudoLinearMultistep.Step(x, s, t, history, Math.Min(history.Count, PseudoLinearMultistep.MaxOrder));
 
-            // Eq. (11): e' = (e(x_s, s) + e(phi(x_s, e, s, t), t)) / 2.
+            // Pseudo improved Euler: e' = (e(x_s, s) + e(phi(x_s, e, s, t), t)) / 2.
             var eEnd = model.Epsilon(NoiseRatioStep.Apply(x, s, t, e), t.T);
             return NoiseRatioStep.Apply(x, s, t, [0.5, 0.5], [e, eEnd]);
         });

@@ -81,7 +81,7 @@ public class ClassicStochasticTests(ITestOutputHelper output)
         Check(new PredictorCorrector(new PredictorCorrectorOptions()), Wide, VpLinear, [.. Harness.UniformTimes(1, 1e-3, 149), 0], 1000, 299, checkedDims: 2);
 
     /// <summary>
-    /// A property of Song et al.'s step rule applied per sample (Algorithm 6 as written, one x at a time): the step
+    /// A property of Song et al.'s step rule applied per sample (the corrector algorithm as written, one x at a time): the step
     /// e = 2 (r |z| / |g|)^2 grows with the same |z| that drives the noise, and shrinks with the sample's own |g|. For a
     /// Gaussian N(0, v I) in D dimensions, balancing E|x|^2 under x + e g + sqrt(2 e) z gives D v = E|z|^4 v^2 E[1 / |x|^2],
     /// so the corrector's stationary variance is v (D + 2) / (D - 2) (times 1 + r^2 D / (2 (D - 2)) from the finite step):

@@ -108,7 +108,7 @@ public class ReferenceConventionTests
     [Fact]
     public void PlmsFirstStepIsHeunInTheScaledVariable()
     {
-        // Pseudo improved Euler (PNDM eq. (11)) with the DDIM transfer = Heun for x / alpha in sigma / alpha.
+        // Pseudo improved Euler (Liu et al. 2022) with the DDIM transfer = Heun for x / alpha in sigma / alpha.
         using var xT = Initial(1);
         using var plms = Run("plms", VpLinear, xT, [0.8, 0.6]);
         using var heun = Run("heun", VpLinear, xT, [0.8, 0.6]);
