@@ -29,9 +29,10 @@ internal static class Churn
         var hat = TimePoint.At(schedule, Math.Min(schedule.TimeOfNoiseRatio(rhoHat), schedule.TMax));
 
         // x_hat = alpha_hat y_hat = (alpha_hat / alpha_s) x + alpha_hat sqrt(rho_hat^2 - rho^2) S_noise z, the square root
-        // through the half log-SNRs of both points so it keeps its digits for small gamma.
+        // through the half log-SNRs of both points so it keeps its digits for small gamma (and is 0, not NaN, should the
+        // inverse t(rho_hat) round below t_i).
         double rhoHatOfPoint = hat.Sigma / hat.Alpha;
-        double spread = rhoHatOfPoint * Math.Sqrt(Numerics.OneMinusExpNeg(2 * (s.Lambda - hat.Lambda)));
+        double spread = rhoHatOfPoint * Math.Sqrt(Numerics.OneMinusExpNeg(Math.Max(0, 2 * (s.Lambda - hat.Lambda))));
         var xHat = Linear.Combine(hat.Alpha / s.Alpha, x, hat.Alpha * spread * options.SNoise, context.Noise.NormalLike(x));
         return (xHat, hat);
     }

@@ -291,6 +291,24 @@ public class ClassicContractTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ChurnStaysBelowTheScheduleMaximum()
+    {
+        // The first step starts at TMax: a churned level above rho(TMax) has no time, so that step adds no noise;
+        // the next one does (gamma = min(40 / 2, sqrt(2) - 1)).
+        INoiseSchedule edm = Schedule("edm");
+        var euler = new Pipeline.Plugins.Solvers.Karras.KarrasEuler(new() { SChurn = 40 });
+        using var xT = Initial(edm);
+        using var noise = new SeededNoise(2);
+        var (x, model) = Harness.Run(euler, Mixture, edm, xT, [80, 10, 0], noise);
+        using (x)
+        {
+            Assert.Equal(1, noise.Draws);
+            Assert.Equal(80, model.Times[0]);
+            Assert.Equal(10 * Math.Sqrt(2), model.Times[1], 1e-12);
+        }
+    }
+
+    [Fact]
     public void ChurnOptionsRejectAnEmptyRange()
     {
         var options = new Pipeline.Plugins.Solvers.Karras.ChurnOptions { STmin = 2, STmax = 1 };
