@@ -19,6 +19,9 @@ public sealed class PlmsExport : PluginExport<Plms, NoOptions>;
 /// </summary>
 public sealed class Plms : ISolver
 {
+    /// <summary>The host builds every plugin with its options object; plms has none.</summary>
+    public Plms(NoOptions? options = null) { }
+
     static bool ImprovedEulerStart(IReadOnlyList<double> times) => times.Count >= 2 && times[1] > 0;
 
     public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times) =>

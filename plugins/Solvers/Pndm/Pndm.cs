@@ -20,6 +20,9 @@ public sealed class PndmExport : PluginExport<Pndm, NoOptions>;
 /// </summary>
 public sealed class Pndm : ISolver
 {
+    /// <summary>The host builds every plugin with its options object; pndm has none.</summary>
+    public Pndm(NoOptions? options = null) { }
+
     /// <summary>Pseudo Runge-Kutta steps before the multistep has its four slopes.</summary>
     const int WarmUpSteps = 3;
 

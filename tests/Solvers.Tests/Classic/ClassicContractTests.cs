@@ -309,6 +309,26 @@ public class ClassicContractTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EveryExportIsBuiltFromItsOptionsAsTheHostDoes()
+    {
+        // The host calls ActivatorUtilities.CreateInstance(services, implementation, options): a public constructor must
+        // take the options object (NoOptions included) and nothing the host does not provide.
+        var exports = typeof(Pipeline.Plugins.Solvers.Pndm.Pndm).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Pipeline.Plugins.IPluginExport).IsAssignableFrom(t)
+                && t.Namespace is "Pipeline.Plugins.Solvers.Pndm" or "Pipeline.Plugins.Solvers.Karras" or "Pipeline.Plugins.Solvers.Langevin")
+            .Select(t => (Pipeline.Plugins.IPluginExport)Activator.CreateInstance(t)!).ToList();
+        Assert.Equal(8, exports.Count);
+        foreach (var export in exports)
+        {
+            var options = Activator.CreateInstance(export.Options)!;
+            var constructor = export.Implementation.GetConstructors()
+                .SingleOrDefault(c => c.GetParameters().Length == 1 && c.GetParameters()[0].ParameterType.IsAssignableFrom(export.Options));
+            Assert.True(constructor is not null, $"{export.Implementation.Name} has no public constructor taking {export.Options.Name}");
+            Assert.IsAssignableFrom<ISolver>(constructor!.Invoke([options]));
+        }
+    }
+
+    [Fact]
     public void ChurnOptionsRejectAnEmptyRange()
     {
         var options = new Pipeline.Plugins.Solvers.Karras.ChurnOptions { STmin = 2, STmax = 1 };
