@@ -40,7 +40,8 @@ public class ShippedModelsTests
         using var _i = images;
         using var _l = labels;
         var self = fid.Score(Context(images, labels));
-        Assert.InRange(self["frechet-distance"], -1e-6, 1e-6);
+        // Zero up to the float64 roundoff of the matrix square root (features have variances of order 10-100).
+        Assert.InRange(self["frechet-distance"], -1e-4, 1e-4);
         Assert.True(self["accuracy"] >= 0.98);
 
         // Half of the same digits: a real but small distance (sampling error only).
