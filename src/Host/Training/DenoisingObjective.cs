@@ -32,7 +32,7 @@ public sealed class DenoisingObjective : ITrainingObjective, IDisposable
         var conditions = labels;
         if (labelDropout > 0)
         {
-            var drop = rand(labels.shape[0], device: labels.device).lt_(labelDropout);
+            var drop = rand(labels.shape[0], device: labels.device).lt(labelDropout);
             conditions = labels.masked_fill(drop, Sampling.Conditioning.NullLabel);
         }
         var predicted = denoiser.forward(noisy, steps, conditions);

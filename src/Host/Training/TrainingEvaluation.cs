@@ -71,7 +71,7 @@ public static class TrainingEvaluation
             long size = Math.Min(Batch, n - start);
             var (steps, noisy, eps) = table.Noise(images.narrow(0, start, size));
             var predicted = denoiser.forward(noisy, steps, labels.narrow(0, start, size));
-            total += nn.functional.mse_loss(predicted, eps, nn.Reduction.Sum).item<double>();
+            total += nn.functional.mse_loss(predicted, eps, nn.Reduction.Sum).item<float>();
         }
         return total / (n * images[0].numel());
     }
