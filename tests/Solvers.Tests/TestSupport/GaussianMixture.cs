@@ -41,18 +41,21 @@ public sealed class GaussianMixture
         using var scope = NewDisposeScope();
         var (diff, v, r) = Parts(x, alpha, sigma);
         var rOverV = (r / v).unsqueeze(-1);                                // [B, K, 1]
-        var eps = (rOverV * diff).sum(1).mul_(sigma);                       // sigma sum_k r_k (x - alpha mu_k) / v_k
+        using Scalar s = sigma, a = alpha;
+        var eps = (rOverV * diff).sum(1).mul_(s);                           // sigma sum_k r_k (x - alpha mu_k) / v_k
         // E[x_0 | x, k] = mu_k + alpha s_k^2 / v_k (x - alpha mu_k)
-        var x0 = (r.unsqueeze(-1) * (meanTensor + (variances * alpha / v).unsqueeze(-1) * diff)).sum(1);
+        var x0 = (r.unsqueeze(-1) * (meanTensor + variances.mul(a).div(v).unsqueeze(-1) * diff)).sum(1);
         return scope.MoveToOuter(eps, x0);
     }
 
     (Tensor Diff, Tensor V, Tensor R) Parts(Tensor x, double alpha, double sigma)
     {
+        // Explicit Scalars, disposed here: a Scalar left to the finalizer can be freed while native code still reads it.
+        using Scalar a = alpha, a2 = alpha * alpha, s2 = sigma * sigma, twoPi = 2 * Math.PI, half = 0.5, halfD = 0.5 * Dimension;
         var x64 = x.to_type(float64);
-        var v = variances * (alpha * alpha) + sigma * sigma;                // [K]
-        var diff = x64.unsqueeze(1) - meanTensor * alpha;                   // [B, K, D]
-        var logp = logWeights - 0.5 * Dimension * (v * (2 * Math.PI)).log() - 0.5 * diff.square().sum(-1) / v;
+        var v = variances.mul(a2).add_(s2);                                 // [K]
+        var diff = x64.unsqueeze(1).sub(meanTensor.mul(a));                 // [B, K, D]
+        var logp = logWeights.sub(v.mul(twoPi).log_().mul_(halfD)).sub(diff.square().sum(-1).mul_(half).div_(v));
         return (diff, v, logp.softmax(1));
     }
 
