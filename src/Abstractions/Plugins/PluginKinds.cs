@@ -9,10 +9,13 @@ public static class PluginKinds
     public const string Solver = "solver";
     public const string Guidance = "guidance";
     public const string Optimizer = "optimizer";
+
+    /// <summary>Optimizers run on their own by the <c>optimize</c> command (search, distillation, estimation).</summary>
+    public const string OfflineOptimizer = "offline-optimizer";
     public const string Metric = "metric";
 
     public static readonly IReadOnlyList<string> All =
-        [Model, NoiseSchedule, TimeSteps, Solver, Guidance, Optimizer, Metric];
+        [Model, NoiseSchedule, TimeSteps, Solver, Guidance, Optimizer, OfflineOptimizer, Metric];
 
     /// <summary>The contract a plugin of each kind implements.</summary>
     public static Type ContractOf(string kind) => kind switch
@@ -23,6 +26,7 @@ public static class PluginKinds
         Solver => typeof(Solvers.ISolver),
         Guidance => typeof(Guidance.IGuidance),
         Optimizer => typeof(Optimizers.IOptimizer),
+        OfflineOptimizer => typeof(Optimizers.IOfflineOptimizer),
         Metric => typeof(Metrics.IMetric),
         _ => throw new ArgumentException($"unknown plugin kind '{kind}'", nameof(kind)),
     };

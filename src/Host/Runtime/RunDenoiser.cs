@@ -10,7 +10,7 @@ namespace Pipeline.Host.Runtime;
 /// evaluations, times them, and records on the device whether each output was finite, so non-finite
 /// values are found without reading anything back inside the step loop.
 /// </summary>
-public sealed class RunDenoiser(IConditionalDenoiser inner, Conditioning conditioning) : IDenoiser, IDisposable
+public sealed class RunDenoiser(IConditionalDenoiser inner, Conditioning conditioning) : IDenoiser, Optimizers.IEvaluationCounter, IDisposable
 {
     readonly List<(int Step, double T, torch.Tensor Finite)> checks = [];
     readonly System.Diagnostics.Stopwatch modelTime = new();
