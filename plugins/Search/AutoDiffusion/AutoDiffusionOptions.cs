@@ -1,0 +1,62 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Plugins.Search.AutoDiffusion;
+
+/// <summary>Where random and mutated time points are drawn: uniform in half log-SNR lambda, or uniform in t.</summary>
+public enum SearchSpace
+{
+    /// <summary>Points are coordinates along lambda from lambda(tStart) to lambda(tEnd) (or tMin when tEnd = 0).</summary>
+    LogSnr,
+    /// <summary>Points are coordinates along t from tStart to tEnd (or tMin when tEnd = 0).</summary>
+    Time,
+}
+
+public sealed class AutoDiffusionOptions : IValidatableObject
+{
+    [Description("Model-evaluation budget per sample; the step count is the largest whose NFE with the pipeline's solver fits. Null = the pipeline's own NFE")]
+    [Range(1, 1000)]
+    public int? Nfe { get; set; }
+
+    [Description("Candidates per generation (Li et al. 2023 use 50)"), Range(2, 10_000)]
+    public int Population { get; set; } = 16;
+
+    [Description("Parents: the best candidates found so far that breed the next generation"), Range(1, 10_000)]
+    public int TopK { get; set; } = 5;
+
+    [Description("Chance that a mutation moves each time point (Li et al. 2023 use 0.25)"), Range(0.0, 1.0)]
+    public double MutationProbability { get; set; } = 0.25;
+
+    [Description("Standard deviation of a local move of a time point, in mean gaps between points; half the moves redraw the point instead"), Range(0.0, 10.0)]
+    public double MutationScale { get; set; } = 0.5;
+
+    [Description("Share of each generation made by crossover; the rest by mutation"), Range(0.0, 1.0)]
+    public double CrossoverShare { get; set; } = 0.5;
+
+    [Description("Generations after the initial population"), Range(0, 100_000)]
+    public int Iterations { get; set; } = 10;
+
+    [Description("Stop after this many distinct candidates have been scored (the standard schedules count); null = no limit"), Range(1, 1_000_000)]
+    public int? MaxCandidates { get; set; }
+
+    [Description("Stop starting new candidates after this many seconds of search (summed over resumed runs); null = no limit. A time limit makes the result depend on the machine")]
+    [Range(0.001, 1e9)]
+    public double? MaxSeconds { get; set; }
+
+    [Description("Seeds the random choices; the same seed, options and pipeline give the same search")]
+    public long Seed { get; set; }
+
+    [Description("'log-snr' (points uniform in half log-SNR) or 'time' (uniform in t) for random draws and mutation moves")]
+    public SearchSpace Space { get; set; } = SearchSpace.LogSnr;
+
+    [Description("Start from the time-uniform, logSNR-uniform and time-quadratic schedules besides random candidates")]
+    public bool IncludeStandard { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (TopK > Population)
+            yield return new ValidationResult(
+                $"'topK' ({TopK}) must not exceed 'population' ({Population}): parents are chosen among the candidates",
+                [nameof(TopK)]);
+    }
+}

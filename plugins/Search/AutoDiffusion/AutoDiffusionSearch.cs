@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Optimizers;
+using Pipeline.Options;
+
+namespace Pipeline.Plugins.Search.AutoDiffusion;
+
+[Plugin(PluginKinds.OfflineOptimizer, "autodiffusion", Aliases = "auto-diffusion",
+    Summary = "Evolutionary search of the time steps for an NFE budget and the pipeline's solver (Li et al. 2023); writes times.json")]
+public sealed class AutoDiffusionExport : PluginExport<AutoDiffusionSearch, AutoDiffusionOptions>;
+
+/// <summary>
+/// AutoDiffusion's time-step search (Li et al. 2023, sec. 3.3, Algorithm 1, first stage only): a population of
+/// schedules with the pipeline's first and last time, scored by running the pipeline with the optimization's metric
+/// (the paper's FID, or the exact-ODE error on the mixture); each generation keeps the top-k schedules found so far
+/// as parents and breeds the next one by crossover and mutation. The standard schedules seed the first population,
+/// so the result is never worse than they are on the scoring samples.
+/// </summary>
+public sealed class AutoDiffusionSearch : IOfflineOptimizer
+{
+    const string Name = "optimizer 'autodiffusion'";
+    // Draws that collide with a known candidate are repeated this often before a known one is accepted (it costs nothing).
+    const int NoveltyTries = 32;
+
+    readonly AutoDiffusionOptions options;
+
+    public AutoDiffusionSearch(AutoDiffusionOptions options)
+    {
+        OptionsCheck.ThrowIfInvalid(options, Name);
+        this.options = options;
+    }
+
+    public IEnumerable<string> Check(IOptimizationTarget target)
+    {
+        try
+        {
+            Plan(target);
+            return [];
+        }
+        catch (PipelineInputException e)
+        {
+            return [e.Message];
+        }
+    }
+
+    /// <summary>The search space: the largest step count whose NFE with the pipeline's solver fits the budget.</summary>
+    public TimeCoordinates Plan(IOptimizationTarget target)
+    {
+        var times = target.Times;
+        int budget = options.Nfe ?? target.Solver.Evaluations(times);
+        string? problem = null;
+        for (int steps = budget; steps >= 1; steps--)
+        {
+            var space = new TimeCoordinates(target.Schedule, times[0], times[^1], steps, options.Space);
+            var uniform = space.Standard().First().Times;
+            if (target.Solver.Evaluations(uniform) > budget) continue;
+            var problems = target.Solver.Check(target.Schedule, uniform).ToList();
+            if (problems.Count == 0) return space;
+            problem ??= $" ({steps} steps: {problems[0]})";
+        }
+        throw new PipelineInputException(
+            $"{Name}: no step count fits 'nfe' = {budget} model evaluations with the pipeline's solver{problem}; raise 'nfe' or use another solver");
+    }
+
+    public IReadOnlyDictionary<string, object?> Optimize(OptimizationContext context)
+    {
+        var target = context.Target;
+        var space = Plan(target);
+        var run = new Run(this, context, space);
+        run.Search();
+        return run.Finish();
+    }
+
+    /// <summary>
+    /// Fingerprint of everything that decides the search's choices and scores as far as the optimizer can see it:
+    /// the options, the times' ends and count, the solver, schedule and model types and the samples' count and shape.
+    /// </summary>
+    string Fingerprint(IOptimizationTarget target, TimeCoordinates space)
+    {
+        var text = JsonSerializer.Serialize(new
+        {
+            options = JsonSerializer.Serialize(options),
+            space.Start, space.End, space.Steps,
+            solver = target.Solver.GetType().FullName,
+            schedule = target.Schedule.GetType().FullName,
+            model = target.Model.GetType().FullName,
+            target.Count, target.SampleShape,
+        });
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>One search: the replay of generations from the seed, with scores from the saved state where it has them.</summary>
+    sealed class Run
+    {
+        readonly AutoDiffusionOptions options;
+        readonly OptimizationContext context;
+        readonly TimeCoordinates space;
+        readonly SearchState state;
+        readonly Dictionary<string, ScoredCandidate> saved;
+        // The candidates in the order this run meets them; parents and novelty come from it alone, never from
+        // the saved state, so a resumed run makes exactly the choices of an uninterrupted one.
+        readonly List<ScoredCandidate> met = [];
+        readonly Dictionary<string, ScoredCandidate> metKeys = [];
+        readonly Dictionary<string, double> baselines = [];
+        readonly Stopwatch clock = new();
+        readonly int total;
+        readonly int resumed;
+        bool stopped;
+
+        public Run(AutoDiffusionSearch search, OptimizationContext context, TimeCoordinates space)
+        {
+            options = search.options;
+            this.context = context;
+            this.space = space;
+            var hash = search.Fingerprint(context.Target, space);
+            state = SearchState.Load(context.StateDirectory, hash) ?? new SearchState { Hash = hash };
+            saved = state.Candidates.GroupBy(c => Key(c.Times)).ToDictionary(g => g.Key, g => g.First());
+            resumed = saved.Count;
+            int planned = options.Population * (options.Iterations + 1);
+            total = Math.Min(planned, options.MaxCandidates ?? planned);
+        }
+
+        double Seconds => state.Seconds + clock.Elapsed.TotalSeconds;
+
+        bool Exhausted =>
+            metKeys.Count >= (options.MaxCandidates ?? int.MaxValue) ||
+            (options.MaxSeconds is double limit && Seconds >= limit);
+
+        static string Key(IEnumerable<double> times) =>
+            string.Join(",", times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)));
+
+        public void Search()
+        {
+            if (resumed > 0)
+                context.Report(0, total, $"resuming: {resumed} candidates already scored");
+            var random = new SearchRandom(options.Seed, 0);
+            var first = new List<(string Origin, double[] Times)>();
+            foreach (var (name, times) in space.Standard()) first.Add((name, times));
+            while (first.Count < options.Population)
+                first.Add(("random", Draw(first, () => Evolution.Random(space.Interior, random))));
+            foreach (var (origin, times) in first)
+            {
+                var scored = Score(times, 0, origin);
+                if (scored is not null && space.Standard().Any(s => s.Name == origin)) baselines[origin] = scored.Value;
+                if (stopped) return;
+            }
+
+            for (int generation = 1; generation <= options.Iterations; generation++)
+            {
+                var parents = Parents();
+                random = new SearchRandom(options.Seed, generation);
+                int crossovers = parents.Count >= 2 ? (int)Math.Round(options.CrossoverShare * options.Population) : 0;
+                var children = new List<(string Origin, double[] Times)>();
+                for (int i = 0; i < options.Population; i++)
+                {
+                    bool cross = i < crossovers;
+                    children.Add((cross ? "crossover" : "mutation", Draw(children, () =>
+                    {
+                        var a = parents[random.Next(parents.Count)];
+                        if (!cross)
+                            return Evolution.Mutate(a, options.MutationProbability, options.MutationScale, random);
+                        var b = parents[random.Next(parents.Count)];
+                        return ReferenceEquals(a, b) ? null : Evolution.Crossover(a, b, random);
+                    })));
+                }
+                foreach (var (origin, times) in children)
+                {
+                    Score(times, generation, origin);
+                    if (stopped) return;
+                }
+            }
+        }
+
+        /// <summary>
+        /// A new schedule from <paramref name="make"/>: draws that collide or repeat a known candidate are redrawn a
+        /// few times; after that a repeat is accepted (its score is known and costs nothing).
+        /// </summary>
+        double[] Draw(List<(string, double[] Times)> batch, Func<double[]?> make)
+        {
+            double[]? fallback = null;
+            for (int attempt = 0; attempt < NoveltyTries; attempt++)
+            {
+                if (make() is not { } u || space.Times(u) is not { } times) continue;
+                var key = Key(times);
+                if (!metKeys.ContainsKey(key) && !batch.Any(b => Key(b.Times) == key)) return times;
+                fallback ??= times;
+            }
+            return fallback ?? space.Standard().First().Times;
+        }
+
+        /// <summary>The top-k schedules met so far (Algorithm 1's selection), as coordinates; ties keep the earlier one.</summary>
+        List<double[]> Parents()
+        {
+            var finite = met.Where(c => c.Fitness is not null).ToList();
+            if (finite.Count == 0)
+                throw new PipelineInputException(
+                    $"{Name}: none of the {met.Count} first candidates could be scored; the first problem: {met.FirstOrDefault()?.Problem ?? "none recorded"}");
+            return finite.OrderBy(c => c.Value).Take(options.TopK).Select(c => space.Coordinates(c.Times)).ToList();
+        }
+
+        ScoredCandidate? Score(double[] times, int generation, string origin)
+        {
+            var key = Key(times);
+            if (metKeys.TryGetValue(key, out var known)) return known;
+            if (Exhausted)
+            {
+                stopped = true;
+                return null;
+            }
+            if (!saved.TryGetValue(key, out var scored))
+            {
+                scored = Evaluate(times, generation, origin);
+                saved[key] = scored;
+                state.Candidates.Add(scored);
+                state.Generation = generation;
+                state.Seconds = Seconds;
+                state.Save(context.StateDirectory);
+            }
+            met.Add(scored);
+            metKeys.Add(key, scored);
+            var best = met.MinBy(c => c.Value)!;
+            context.Report(metKeys.Count, total,
+                $"generation {generation}/{options.Iterations}, candidate {metKeys.Count} of {total} ({origin}): " +
+                $"{Format(scored.Fitness)}; best {Format(best.Fitness)}");
+            return scored;
+        }
+
+        ScoredCandidate Evaluate(double[] times, int generation, string origin)
+        {
+            var candidate = new ScoredCandidate { Generation = generation, Origin = origin, Times = times };
+            clock.Start();
+            try
+            {
+                var score = context.Target.Score(times, null, context.Cancellation);
+                candidate.Nfe = score.Nfe;
+                candidate.Seconds = score.Seconds;
+                candidate.Scores = score.Scores.ToDictionary(kv => kv.Key, kv => kv.Value);
+                if (double.IsFinite(score.Value)) candidate.Fitness = score.Value;
+                else candidate.Problem = $"the metric gave {score.Value}";
+            }
+            catch (PipelineInputException e)
+            {
+                // A schedule the solver refuses, or one whose samples blow up, is a bad candidate, not a failed search.
+                candidate.Problem = e.Message;
+            }
+            finally
+            {
+                clock.Stop();
+            }
+            return candidate;
+        }
+
+        static string Format(double? value) => value is double v ? v.ToString("G5", CultureInfo.InvariantCulture) : "failed";
+
+        public IReadOnlyDictionary<string, object?> Finish()
+        {
+            var best = met.Where(c => c.Fitness is not null).MinBy(c => c.Value)
+                ?? throw new PipelineInputException(
+                    $"{Name}: no candidate could be scored; the first problem: {met.FirstOrDefault()?.Problem ?? "the search budget allowed none"}");
+            SearchOutputs.Write(context.OutputDirectory, best.Times, met);
+            return new Dictionary<string, object?>
+            {
+                ["file"] = SearchOutputs.TimesFile,
+                ["candidatesFile"] = SearchOutputs.CandidatesFile,
+                ["steps"] = space.Steps,
+                ["nfe"] = best.Nfe,
+                ["bestFitness"] = best.Fitness,
+                ["bestScores"] = best.Scores,
+                ["bestOrigin"] = best.Origin,
+                ["bestGeneration"] = best.Generation,
+                ["times"] = best.Times,
+                ["baselines"] = baselines.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? kv.Value : (double?)null),
+                ["candidates"] = metKeys.Count,
+                ["generations"] = met.Max(c => c.Generation),
+                ["resumedCandidates"] = resumed,
+                ["seconds"] = Seconds,
+            };
+        }
+    }
+}
