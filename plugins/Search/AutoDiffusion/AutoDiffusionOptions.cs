@@ -27,7 +27,7 @@ public sealed class AutoDiffusionOptions : IValidatableObject
     [Description("Chance that a mutation moves each time point (Li et al. 2023 use 0.25)"), Range(0.0, 1.0)]
     public double MutationProbability { get; set; } = 0.25;
 
-    [Description("Standard deviation of a local move of a time point, in mean gaps between points; half the moves redraw the point instead"), Range(0.0, 10.0)]
+    [Description("Standard deviation of a local move of a time point, in mean gaps between points; a quarter of the moves redraw the point anywhere instead"), Range(0.0, 10.0)]
     public double MutationScale { get; set; } = 0.5;
 
     [Description("Share of each generation made by crossover; the rest by mutation"), Range(0.0, 1.0)]

@@ -104,6 +104,9 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         // the saved state, so a resumed run makes exactly the choices of an uninterrupted one.
         readonly List<ScoredCandidate> met = [];
         readonly Dictionary<string, ScoredCandidate> metKeys = [];
+        // The coordinates each met schedule was made from: parents breed from these, not from a round trip through
+        // t (which moves them by an ulp and would make a known schedule look new).
+        readonly Dictionary<string, double[]> genomes = [];
         readonly Dictionary<string, double> baselines = [];
         readonly Stopwatch clock = new();
         readonly int total;
@@ -138,7 +141,11 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
                 context.Report(0, total, $"resuming: {resumed} candidates already scored");
             var random = new SearchRandom(options.Seed, 0);
             var first = new List<(string Origin, double[] Times)>();
-            foreach (var (name, times) in space.Standard()) first.Add((name, times));
+            foreach (var (name, times) in space.Standard())
+            {
+                first.Add((name, times));
+                genomes.TryAdd(Key(times), space.Coordinates(times));
+            }
             while (first.Count < options.Population)
                 first.Add(("random", Draw(first, () => Evolution.Random(space.Interior, random))));
             foreach (var (origin, times) in first)
@@ -185,6 +192,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             {
                 if (make() is not { } u || space.Times(u) is not { } times) continue;
                 var key = Key(times);
+                genomes.TryAdd(key, u);
                 if (!metKeys.ContainsKey(key) && !batch.Any(b => Key(b.Times) == key)) return times;
                 fallback ??= times;
             }
@@ -198,7 +206,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             if (finite.Count == 0)
                 throw new PipelineInputException(
                     $"{Name}: none of the {met.Count} first candidates could be scored; the first problem: {met.FirstOrDefault()?.Problem ?? "none recorded"}");
-            return finite.OrderBy(c => c.Value).Take(options.TopK).Select(c => space.Coordinates(c.Times)).ToList();
+            return finite.OrderBy(c => c.Value).Take(options.TopK).Select(c => genomes[Key(c.Times)]).ToList();
         }
 
         ScoredCandidate? Score(double[] times, int generation, string origin)

@@ -10,6 +10,9 @@ public static class Evolution
     // Coordinates closer than this are one point in practice; the candidate would waste a model evaluation.
     const double MinimumGap = 1e-6;
 
+    // Share of mutation moves that redraw a point anywhere (exploration); the others are local steps (refinement).
+    const double RedrawShare = 0.25;
+
     /// <summary>An initial candidate: the interior points drawn uniformly in the search space.</summary>
     public static double[]? Random(int interior, SearchRandom random) =>
         Distinct(Enumerable.Range(0, interior).Select(_ => random.NextDouble()).ToArray());
@@ -23,7 +26,7 @@ public static class Evolution
 
     /// <summary>
     /// Mutation: each point moves with <paramref name="probability"/> (at least one always does, so the child is
-    /// new); a move is either a redraw anywhere (the paper's resampling of a time step) or, half the time, a
+    /// new); a move is either a redraw anywhere (the paper's resampling of a time step) or, three times in four, a
     /// Gaussian step of <paramref name="scale"/> mean gaps reflected into (0, 1), which refines good parents.
     /// </summary>
     public static double[]? Mutate(IReadOnlyList<double> parent, double probability, double scale, SearchRandom random)
@@ -37,7 +40,7 @@ public static class Evolution
         for (int i = 0; i < n; i++)
         {
             if (!moves[i]) continue;
-            child[i] = random.Chance(0.5) ? random.NextDouble() : Reflect(child[i] + scale * gap * random.Normal());
+            child[i] = random.Chance(RedrawShare) ? random.NextDouble() : Reflect(child[i] + scale * gap * random.Normal());
         }
         return Distinct(child);
     }
