@@ -10,8 +10,12 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests;
 
 /// <summary>The search's choices, with the pipeline run replaced by a fitness of the times.</summary>
-public class AutoDiffusionSearchTests
+public sealed class AutoDiffusionSearchTests : IDisposable
 {
+    readonly TempFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
     static readonly PipelineHost Host = new();
 
     // A schedule none of the standard ones is near: the interior points a fitness below rewards approaching.
@@ -20,12 +24,12 @@ public class AutoDiffusionSearchTests
     static double DistanceToHidden(IReadOnlyList<double> times) =>
         Enumerable.Range(0, Hidden.Length).Sum(i => Math.Pow(Math.Log(times[i + 1] / Hidden[i]), 2));
 
-    static (IReadOnlyDictionary<string, object?> Summary, ScriptedTarget Target, string Output) Search(
+    (IReadOnlyDictionary<string, object?> Summary, ScriptedTarget Target, string Output) Search(
         AutoDiffusionOptions options, Func<IReadOnlyList<double>, double>? fitness = null, string solver = "\"type\": \"ddim\"")
     {
         var pipeline = Host.Compose(Mixture.Pipeline(solver: solver, count: 4));
         var target = new ScriptedTarget(new OptimizationTarget(pipeline), fitness ?? DistanceToHidden);
-        var root = Path.Combine(Path.GetTempPath(), "autodiffusion-" + Guid.NewGuid().ToString("N")[..12]);
+        var root = folder.File(Guid.NewGuid().ToString("N")[..8]);
         var summary = new AutoDiffusionSearch(options).Optimize(new OptimizationContext
         {
             Target = target, OutputDirectory = Path.Combine(root, "out"), StateDirectory = Path.Combine(root, "state"),

@@ -111,6 +111,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         readonly Stopwatch clock = new();
         readonly int total;
         readonly int resumed;
+        readonly double priorSeconds;
         bool stopped;
 
         public Run(AutoDiffusionSearch search, OptimizationContext context, TimeCoordinates space)
@@ -122,11 +123,12 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             state = SearchState.Load(context.StateDirectory, hash) ?? new SearchState { Hash = hash };
             saved = state.Candidates.GroupBy(c => Key(c.Times)).ToDictionary(g => g.Key, g => g.First());
             resumed = saved.Count;
+            priorSeconds = state.Seconds;
             int planned = options.Population * (options.Iterations + 1);
             total = Math.Min(planned, options.MaxCandidates ?? planned);
         }
 
-        double Seconds => state.Seconds + clock.Elapsed.TotalSeconds;
+        double Seconds => priorSeconds + clock.Elapsed.TotalSeconds;
 
         bool Exhausted =>
             metKeys.Count >= (options.MaxCandidates ?? int.MaxValue) ||

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Pipeline.Host;
+using Pipeline.Host.Definitions;
+using Pipeline.Host.Optimization;
+using Pipeline.Host.Running;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests;
+
+/// <summary>AutoDiffusion through the optimize command's runner on the 8-D mixture, scored by the exact-ODE error.</summary>
+public class AutoDiffusionMixtureTests
+{
+    static readonly PipelineHost Host = new();
+
+    static (string Folder, IReadOnlyDictionary<string, object?> Summary) Optimize(TempFolder dir, string file, string output,
+        Action<Pipeline.Optimizers.OptimizationProgress>? progress = null, CancellationToken cancellation = default) =>
+        OptimizationRunner.Run(Host, PipelineDefinition.Load(dir.File(file)), dir.File(output), progress: progress, cancellation: cancellation);
+
+    /// <summary>RMSE against the exact flow of a pipeline run with these time steps, composed from scratch.</summary>
+    static double Rmse(string solver, string timeSteps, int count, int seed)
+    {
+        using var pipeline = Host.Compose(Mixture.Pipeline(solver: solver, timeSteps: timeSteps, count: count, seed: seed));
+        using var result = Host.Sample(pipeline);
+        return (double)MetricScores.Score(pipeline, result)["exact-ode-error"]!["rmse"]!;
+    }
+
+    [Theory]
+    [InlineData("\"type\": \"ddim\"")]
+    [InlineData("\"type\": \"dpm-solver++\"")]
+    public void TheSearchedScheduleBeatsTimeUniformLogSnrAndQuadraticAtNfe4(string solver)
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("search.json"), Mixture.Search(Mixture.Pipeline(solver: solver, count: 200),
+            "\"nfe\": 4, \"population\": 10, \"topK\": 4, \"iterations\": 5, \"seed\": 1"));
+        var (folder, summary) = Optimize(dir, "search.json", "out");
+        Assert.Equal(4, (int)summary["nfe"]!);
+
+        // Rerun every schedule as an ordinary pipeline: the searched one through the 'explicit' plugin reading times.json.
+        string times = Path.Combine(folder, "times.json").Replace("\\", "/");
+        double searched = Rmse(solver, $"\"type\": \"explicit\", \"file\": \"{times}\", \"steps\": 4", 200, 0);
+        Assert.Equal((double)summary["bestFitness"]!, searched, 12);
+        foreach (var standard in new[] { "time-uniform", "logsnr-uniform", "time-quadratic" })
+        {
+            double baseline = Rmse(solver, $"\"type\": \"{standard}\", \"steps\": 4", 200, 0);
+            Assert.True(searched < 0.97 * baseline, $"{standard}: searched {searched} vs {baseline}");
+        }
+    }
+
+    [Fact]
+    public void AnInterruptedSearchResumesToTheResultOfAnUninterruptedOne()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("search.json"), Mixture.Search(Mixture.Pipeline(count: 64),
+            "\"nfe\": 4, \"population\": 6, \"topK\": 3, \"iterations\": 3, \"seed\": 5"));
+        var (whole, wholeSummary) = Optimize(dir, "search.json", "whole");
+        Assert.Equal(0, (int)wholeSummary["resumedCandidates"]!);
+
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Optimize(dir, "search.json", "parts",
+            p => { if (p.Done == 9) stop.Cancel(); }, stop.Token));
+        Assert.False(Directory.Exists(dir.File("parts")), "an interrupted search writes no output folder");
+        Assert.True(Directory.Exists(OptimizationRunner.StateFolder(dir.File("parts"))), "its state is kept");
+
+        var (parts, partsSummary) = Optimize(dir, "search.json", "parts");
+        Assert.Equal(9, (int)partsSummary["resumedCandidates"]!);
+        Assert.Equal(wholeSummary["candidates"], partsSummary["candidates"]);
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "times.json")), File.ReadAllText(Path.Combine(parts, "times.json")));
+        // Every candidate in the same order with the same score; only the seconds column may differ.
+        static IEnumerable<string> Rows(string folder) => File.ReadAllLines(Path.Combine(folder, "search.csv"))
+            .Select(l => l.Split(',')).Select(c => string.Join(",", c[..5].Concat(c[6..])));
+        Assert.Equal(Rows(whole), Rows(parts));
+    }
+
+    [Fact]
+    public void TheExampleSearchesComposeAndPassTheirChecks()
+    {
+        foreach (var name in new[] { "search-gmm-8d.json", "search-mnist.json" })
+        {
+            var file = PipelineDefinition.Load(Path.Combine(RepoRoot, "examples", name));
+            var pipeline = PipelineDefinition.Referenced(file.Document["pipeline"], file, "an optimization file");
+            using var composed = Host.Compose(pipeline);
+            var spec = (Newtonsoft.Json.Linq.JObject)file.Document["optimizer"]!;
+            var (optimizer, _) = new Pipeline.Host.Composition.PipelineComposer(Host.CatalogFor(pipeline))
+                .BuildPlugin<Pipeline.Optimizers.IOfflineOptimizer>(spec, Pipeline.Plugins.PluginKinds.OfflineOptimizer, composed.Environment);
+            Assert.Empty(optimizer.Check(new OptimizationTarget(composed)));
+        }
+    }
+
+    static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pipeline.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("Pipeline.sln not found above the test folder");
+        }
+    }
+}
