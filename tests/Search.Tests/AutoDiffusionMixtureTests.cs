@@ -48,6 +48,18 @@ public class AutoDiffusionMixtureTests
     }
 
     [Fact]
+    public void TheStandardSeedsAreTheTimeStepPluginsSchedulesToTheBit()
+    {
+        using var pipeline = Host.Compose(Mixture.Pipeline(count: 1));
+        var space = new Pipeline.Plugins.Search.AutoDiffusion.TimeCoordinates(pipeline.Schedule, pipeline.Times[0], pipeline.Times[^1], 6,
+            Pipeline.Plugins.Search.AutoDiffusion.SearchSpace.LogSnr);
+        var seeds = space.Standard().ToDictionary(s => s.Name, s => s.Times);
+        Assert.Equal(3, seeds.Count);
+        foreach (var (name, times) in seeds)
+            Assert.Equal(TimesOf("\"type\": \"ddim\"", $"\"type\": \"{name}\", \"steps\": 6"), times);
+    }
+
+    [Fact]
     public void AnInterruptedSearchResumesToTheResultOfAnUninterruptedOne()
     {
         using var dir = new TempFolder();

@@ -65,9 +65,10 @@ public sealed class TimeCoordinates
     {
         double[] Grid(Func<double, double> forward, Func<double, double> back)
         {
-            double a = forward(Start), b = forward(End);
+            // NumPy's linspace, as the time-step plugins compute it, so the baselines are their schedules to the bit.
+            double a = forward(Start), b = forward(End), step = (b - a) / Steps;
             var times = new double[Steps + 1];
-            for (int i = 0; i <= Steps; i++) times[i] = back(a + (b - a) * i / Steps);
+            for (int i = 0; i <= Steps; i++) times[i] = back(i * step + a);
             (times[0], times[Steps]) = (Start, End);
             return times;
         }
