@@ -49,9 +49,6 @@ public sealed class AutoDiffusionOptions : IValidatableObject
     [Description("'log-snr' (points uniform in half log-SNR) or 'time' (uniform in t) for random draws and mutation moves")]
     public SearchSpace Space { get; set; } = SearchSpace.LogSnr;
 
-    [Description("Start from the time-uniform, logSNR-uniform and time-quadratic schedules besides random candidates")]
-    public bool IncludeStandard { get; set; } = true;
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (TopK > Population)

@@ -113,6 +113,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         readonly int resumed;
         readonly double priorSeconds;
         bool stopped;
+        int generationReached;
 
         public Run(AutoDiffusionSearch search, OptimizationContext context, TimeCoordinates space)
         {
@@ -159,6 +160,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
 
             for (int generation = 1; generation <= options.Iterations; generation++)
             {
+                generationReached = generation;
                 var parents = Parents();
                 random = new SearchRandom(options.Seed, generation);
                 int crossovers = parents.Count >= 2 ? (int)Math.Round(options.CrossoverShare * options.Population) : 0;
@@ -284,7 +286,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
                 ["times"] = best.Times,
                 ["baselines"] = baselines.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? kv.Value : (double?)null),
                 ["candidates"] = metKeys.Count,
-                ["generations"] = met.Max(c => c.Generation),
+                ["generations"] = generationReached,
                 ["resumedCandidates"] = resumed,
                 ["seconds"] = Seconds,
             };
