@@ -81,7 +81,7 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
                 }
 
                 var midpoint = Trial(0.5);
-                var (bestR, best) = Search(Trial);
+                var (bestR, best) = Search(Trial, (0.5, midpoint.Best));
                 trained[i] = new AmedStepParameters
                 {
                     R = bestR, C = best.C, Loss = best.Loss, MidpointLoss = midpoint.LossAt(1),
@@ -159,16 +159,19 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         }
     }
 
-    /// <summary>Grid over r in (0, 1), then golden-section search between the best grid point's neighbours.</summary>
-    (double R, (double C, double Loss) Best) Search(Func<double, Fit> trial)
+    /// <summary>
+    /// Grid over r in (0, 1), then golden-section search between the best grid point's neighbours; the result is never
+    /// worse than <paramref name="start"/> (the midpoint, already evaluated).
+    /// </summary>
+    (double R, (double C, double Loss) Best) Search(Func<double, Fit> trial, (double R, (double C, double Loss) Fit) start)
     {
         int g = options.GridPoints;
         double Position(int k) => (k + 1.0) / (g + 1);
         var values = Enumerable.Range(0, g).Select(k => trial(Position(k)).Best).ToArray();
         int kBest = Array.IndexOf(values, values.MinBy(v => v.Loss));
-        double bestR = Position(kBest);
-        var best = values[kBest];
+        var (bestR, best) = start;
 
+        if (values[kBest].Loss < best.Loss) (bestR, best) = (Position(kBest), values[kBest]);
         double lo = kBest / (g + 1.0), hi = (kBest + 2.0) / (g + 1);
         double a = hi - InverseGolden * (hi - lo), b = lo + InverseGolden * (hi - lo);
         var fa = trial(a).Best;
