@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Amed;
 
-[Plugin(PluginKinds.OfflineOptimizer, "amed-train", Aliases = "amed",
+[Plugin(PluginKinds.OfflineOptimizer, "amed-train", Aliases = "amed-distill",
     Summary = "Trains an AMED-Solver / AMED-Plugin predictor (Zhou et al. 2024) for the pipeline's times by distillation from a many-step teacher; writes amed.json for the 'amed' solver")]
 public sealed class AmedTrainerExport : PluginExport<AmedTrainer, AmedTrainerOptions>;
 
