@@ -23,8 +23,8 @@ public sealed class AmedSolverOptions
 }
 
 /// <summary>
-/// AMED-Solver (Zhou, Chen, Wang, Yu, Liu 2024, "Fast ODE-based Sampling for Diffusion Models in Around 5 Steps"),
-/// Algorithm 1 with a trained predictor, or the AMED-Plugin on iPNDM. Per step n (see <see cref="AmedStep"/>):
+/// AMED-Solver (Zhou, Chen, Chen, Wang 2024, "Fast ODE-based Sampling for Diffusion Models in Around 5 Steps"),
+/// with a trained predictor, or the AMED-Plugin on iPNDM. Per step n (see <see cref="AmedStep"/>):
 /// the slope at t_n (analytic on the first step), the intermediate time s_n from r_n, one evaluation there, and the
 /// update with scale c_n. The predictor is a per-step table (r_n, c_n) rather than the paper's network on UNet
 /// features: the model is evaluated at one time per batch, so s_n cannot differ between samples, and for a fixed grid

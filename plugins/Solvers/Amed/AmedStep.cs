@@ -10,10 +10,10 @@ namespace Pipeline.Plugins.Solvers.Amed;
 /// <summary>The step an AMED predictor drives: the plain AMED-Solver step, or the AMED-Plugin on iPNDM.</summary>
 public enum AmedBase
 {
-    /// <summary>AMED-Solver (Zhou et al. 2024, sec. 3.2): Euler to s_n, then one slope from s_n over the whole step.</summary>
+    /// <summary>AMED-Solver (Zhou et al. 2024): Euler to s_n, then one slope from s_n over the whole step.</summary>
     Amed,
 
-    /// <summary>AMED-Plugin on iPNDM (sec. 3.4): iPNDM on the grid t_0, s_0, t_1, s_1, ..., with s_n learned.</summary>
+    /// <summary>AMED-Plugin on iPNDM (Zhou et al. 2024): iPNDM on the grid t_0, s_0, t_1, s_1, ..., with s_n learned.</summary>
     Ipndm,
 }
 
@@ -22,9 +22,9 @@ public enum AmedBase
 /// written in the scaled variable y = x / alpha against the noise ratio rho = sigma / alpha, where the probability flow is
 /// dy/drho = eps (EDM's form, which the paper uses; on VE and EDM schedules y = x and rho = sigma):
 /// <code>
-/// rho(s_n) = rho_n^(1 - r_n) rho_{n+1}^(r_n)                          (s_n geometric between t_n and t_{n+1}, eq. (9))
+/// rho(s_n) = rho_n^(1 - r_n) rho_{n+1}^(r_n)                          (s_n geometric between t_n and t_{n+1})
 /// y(s_n)   = y_n + (rho(s_n) - rho_n) eps_n                           (Euler to s_n)
-/// y_{n+1}  = y_n + c_n (rho_{n+1} - rho_n) eps(x(s_n), s_n)           (mean value theorem, eq. (7); c_n: eq. (10))
+/// y_{n+1}  = y_n + c_n (rho_{n+1} - rho_n) eps(x(s_n), s_n)           (mean value theorem; c_n the learned scale)
 /// </code>
 /// For the AMED-Plugin on iPNDM the two half steps t_n -> s_n and s_n -> t_{n+1} are iPNDM steps (Adams-Bashforth in
 /// rho over all slopes so far, t's and s's alike), with c_n scaling the second. In both, x_{n+1} = A + c_n B with A and B
@@ -38,7 +38,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
     public AmedBase Kind => kind;
 
     /// <summary>
-    /// AMED's analytic first step (sec. 3.3): at t_0 the data is negligible next to the noise, so eps(x_T, t_0) is
+    /// AMED's analytic first step (AFS): at t_0 the data is negligible next to the noise, so eps(x_T, t_0) is
     /// replaced by y_T / sqrt(1 + rho_0^2) = x_T / sqrt(alpha_0^2 + sigma_0^2), the noise that x_T's own scale
     /// implies for unit-variance data; this saves the first evaluation.
     /// </summary>

@@ -14,7 +14,7 @@ public sealed class AmedTrainerExport : PluginExport<AmedTrainer, AmedTrainerOpt
 
 /// <summary>
 /// Distils AMED's (r_n, c_n) from a teacher trajectory, step by step along the student's own trajectory, with the
-/// paper's loss ||x_{n+1}^student - x_{n+1}^teacher||^2 (Zhou et al. 2024, eq. (12)). The model's time input is a
+/// paper's loss ||x_{n+1}^student - x_{n+1}^teacher||^2 (Zhou et al. 2024). The model's time input is a
 /// host double, so no gradient reaches r through the model; the optimum is instead found exactly and cheaply:
 /// x_{n+1} = A(r) + c B(r) is linear in c, so for each r the best c is the least-squares c*(r) = &lt;B, T - A&gt; / &lt;B, B&gt;
 /// (T the teacher), and the one-dimensional loss L(r, c*(r)) is minimised over r in (0, 1) by a uniform grid and a
