@@ -19,7 +19,8 @@ namespace Pipeline.Tests.Parity;
 /// <summary>
 /// Against the schedulers of the diffusers library: tests/Fixtures/Parity/diffusers holds their final samples on the
 /// exact mixture eps (linear betas, N = 1000, 64 samples from one x_T) for DDIMScheduler, DPMSolverMultistepScheduler,
-/// UniPCMultistepScheduler and PNDMScheduler in many configurations (make_diffusers_parity.py). Ours run the matching
+/// DPMSolverSinglestepScheduler, UniPCMultistepScheduler and PNDMScheduler in many configurations
+/// (make_diffusers_parity.py). Ours run the matching
 /// plugins with the time-step plugin configured as the scheduler is (spacing rule, steps offset, final target), never
 /// with times copied from the fixture; a separate test checks that those plugins give the scheduler's own timesteps.
 /// </summary>
@@ -272,11 +273,10 @@ public class DiffusersParityTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// diffusers' UniPC gives NaN into sigma = 0 (final_sigmas_type "zero", its default) with the noise prediction
-    /// (predict_x0 = False: the step multiplies e^h - 1 = infinity by sigma_t = 0) and with bh1 (B(h) = h = -infinity
-    /// times a zero correction). Ours returns the data prediction on a step into t = 0 and stays finite; with data
-    /// prediction and bh1 it agrees with diffusers' bh2 run of the same order, which is finite (the variants differ only
-    /// in UniP-2 / UniC-1 weights, and the final step is first order).
+    /// diffusers' UniPC gives NaN on its last step into sigma = 0 (final_sigmas_type "zero", its default) with the noise
+    /// prediction (predict_x0 = False: sigma_t = 0 times e^h - 1 = infinity) and with bh1 (B(h) = h = -infinity times the
+    /// zero correction of the first-order last step), at every step count. Ours returns the data prediction on a step into
+    /// t = 0 and stays finite, with the same number of evaluations.
     /// </summary>
     [Fact]
     public void WhereDiffusersGivesNaNOursIsFinite()
