@@ -57,7 +57,7 @@ public class DiffusersParityTests(ITestOutputHelper output)
             if (Karras)
             {
                 // Karras ramp of `steps` noise ratios from the last to the first training step, then 0 ("zero"). With
-                // "sigma_min" diffusers repeats the smallest ratio, a step of length 0 that we cannot list (see KarrasCases).
+                // "sigma_min" diffusers repeats the smallest ratio, a step of length 0 that we cannot list (see KarrasSigmasMatchWithTheModelAtDiffusersTimesteps).
                 bool zero = Str("final_sigmas_type", "zero") == "zero";
                 return new KarrasSigmas(new KarrasOptions { Steps = zero ? Steps : Steps - 1, ToZero = zero });
             }
