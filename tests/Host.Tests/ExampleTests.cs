@@ -10,11 +10,9 @@ public class ExampleTests
     public static TheoryData<string> Examples()
     {
         var data = new TheoryData<string>();
-        // compare-*.json are comparisons (the compare command) and search-*.json optimizations (the optimize
-        // command), not pipeline definitions.
+        // compare-*.json are comparisons (the compare command), not pipeline definitions.
         foreach (var f in Directory.GetFiles(Path.Combine(PluginBuilds.RepoRoot, "examples"), "*.json").Order())
-            if (!Path.GetFileName(f).StartsWith("compare-", StringComparison.Ordinal) &&
-                !Path.GetFileName(f).StartsWith("search-", StringComparison.Ordinal))
+            if (!Path.GetFileName(f).StartsWith("compare-", StringComparison.Ordinal))
                 data.Add(Path.GetFileName(f));
         return data;
     }
