@@ -73,3 +73,8 @@ optimize amed-train-mnist-nfe3 120 runs/amed-mnist-nfe3
 optimize amed-train-mnist 120 runs/amed-mnist-nfe5
 optimize amed-train-mnist-plugin 120 runs/amed-mnist-plugin-nfe5
 compare compare-amed-mnist 120
+
+# AutoDiffusion: search DDIM schedules at NFE 4 and 6 (on samples of seed 2), compare on mnist-fid.json (seed 1).
+optimize search-mnist 100 runs/search-mnist
+optimize search-mnist-nfe6 100 runs/search-mnist-nfe6
+compare compare-search-mnist 60
