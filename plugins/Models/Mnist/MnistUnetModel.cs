@@ -17,6 +17,9 @@ public sealed class MnistUnetModelOptions
 {
     [Description("checkpoint written by 'train' (the .ckpt; its .json lies beside it). A relative path is looked for in the definition's folder and the folders above it, then from the current and the host's folders")]
     public string Checkpoint { get; set; } = DefaultFiles.UnetCheckpoint;
+
+    [Description("noisy classifier checkpoint offered to classifier guidance as \"mnist-noisy-classifier\" (loaded only when guidance asks for it); found like the checkpoint")]
+    public string Classifier { get; set; } = DefaultFiles.NoisyClassifierCheckpoint;
 }
 
 /// <summary>
@@ -25,10 +28,12 @@ public sealed class MnistUnetModelOptions
 /// schedule with 1000 steps (the checkpoint's JSON records the schedule); pair it with
 /// { "type": "discrete", "betaSchedule": "linear" }.
 /// </summary>
-public sealed class MnistUnetModel : IDiffusionModel, ITrainingData, IDisposable
+public sealed class MnistUnetModel : IDiffusionModel, INoisyClassifierSource, ITrainingData, IDisposable
 {
     readonly MnistUnet network;
     readonly RunEnvironment environment;
+    readonly string classifierFile;
+    MnistNoisyClassifier? classifier;
 
     public MnistUnetModel(MnistUnetModelOptions options, RunEnvironment environment)
     {
@@ -45,6 +50,28 @@ public sealed class MnistUnetModel : IDiffusionModel, ITrainingData, IDisposable
         {
             throw new PipelineInputException(e.Message, "$.model.checkpoint", e);
         }
+        classifierFile = DefaultFiles.Resolve(options.Classifier, environment.BaseDirectory);
+    }
+
+    public IReadOnlyList<string> ClassifierNames { get; } = [MnistNoisyClassifier.Name];
+
+    /// <summary>The noisy classifier, loaded on first use (a missing or wrong file is an input error at $.model.classifier).</summary>
+    public INoisyClassifier? Classifier(string name)
+    {
+        if (!string.Equals(name, MnistNoisyClassifier.Name, StringComparison.OrdinalIgnoreCase)) return null;
+        if (classifier is null)
+        {
+            try
+            {
+                var net = MnistCheckpoint.Load<NoisyClassifier>(classifierFile, MnistNetworks.NoisyClassifier, environment.Device, environment.DType);
+                classifier = new MnistNoisyClassifier(net, environment.DType);
+            }
+            catch (PipelineInputException e)
+            {
+                throw new PipelineInputException(e.Message, "$.model.classifier", e);
+            }
+        }
+        return classifier;
     }
 
     /// <summary>The checkpoint file in use.</summary>
@@ -107,6 +134,7 @@ public sealed class MnistUnetModel : IDiffusionModel, ITrainingData, IDisposable
     public void Dispose()
     {
         network.Dispose();
+        classifier?.Dispose();
         if (training is { } t) { t.Images.Dispose(); t.Labels.Dispose(); }
     }
 }

@@ -27,7 +27,7 @@ public static class CompareCommand
             if (!Keys.Contains(p.Name))
                 throw DefinitionError.At(p, $"unknown key '{p.Name}' in a comparison.{NameSuggester.Hint(p.Name, Keys)} (keys: {string.Join(", ", Keys)})");
         var settings = OptionsBinder.Bind<ComparisonSettings>(new JObject(doc.Properties().Where(p => p.Name is "nfe" or "directory" or "overwrite")), "comparison");
-        var pipeline = PipelineOf(doc, comparison);
+        var pipeline = PipelineDefinition.Referenced(doc["pipeline"], comparison, "a comparison");
         var metric = doc["metric"] as JObject ?? new JObject { ["type"] = "exact-ode-error" };
         var entries = Entries(doc);
 
@@ -54,16 +54,6 @@ public static class CompareCommand
         stdout.WriteLine(markdown);
         stdout.WriteLine($"wrote {target}");
         return Program.Ok;
-    }
-
-    static PipelineDefinition PipelineOf(JObject doc, PipelineDefinition comparison)
-    {
-        var token = doc["pipeline"] ?? throw DefinitionError.At(doc, "a comparison needs \"pipeline\": a definition file or an inline definition", "$.pipeline");
-        if (token.Type == JTokenType.String)
-            return PipelineDefinition.Load(Path.GetFullPath((string)token!, comparison.BaseDirectory));
-        if (token is JObject inline)
-            return new PipelineDefinition(inline, comparison.BaseDirectory, comparison.Name, comparison.SourceFile);
-        throw DefinitionError.At(token, "\"pipeline\" must be a file name or an object");
     }
 
     static List<ComparisonEntry> Entries(JObject doc)

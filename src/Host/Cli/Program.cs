@@ -6,7 +6,7 @@ using Pipeline.Plugins;
 
 namespace Pipeline.Host.Cli;
 
-/// <summary>The command line: run, validate, schema, list, bench, compare, train. Exit codes: 0 ok, 1 failure, 2 input error, 130 cancelled.</summary>
+/// <summary>The command line: run, validate, schema, list, bench, compare, train, optimize. Exit codes: 0 ok, 1 failure, 2 input error, 130 cancelled.</summary>
 public static class Program
 {
     public const int Ok = 0, Failure = 1, InputError = 2, Cancelled = 130;
@@ -22,6 +22,7 @@ public static class Program
           pipeline bench <definition.json | comparison.json> [--repeat N] [--steps 10,50] [--plugins DIR]...
           pipeline compare <comparison.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline train <training.json> [--output DIR] [--overwrite] [--quiet] [--plugins DIR]...
+          pipeline optimize <optimization.json> [--output DIR] [--overwrite] [--quiet] [--plugins DIR]...
 
         Commands:
           run       compose the definition, sample, and write samples.npy, report.json,
@@ -30,13 +31,17 @@ public static class Program
           validate  check a definition against the loaded plugins without running it
           schema    print a JSON Schema of definitions for the loaded plugins
           list      plugins by kind (model, noise-schedule, time-steps, solver, guidance,
-                    optimizer, metric) with their summaries and options
+                    optimizer, offline-optimizer, metric) with their summaries and options
           bench     time sampling per step, split into model time and everything else
           compare   run solver configurations at several NFE budgets on one pipeline; writes
                     compare.md, compare.csv and compare.png (error against NFE, log-log)
           train     train a plugin's network (mnist-unet, mnist-noisy-classifier, mnist-lenet)
                     from a training file; writes checkpoints and a resumable state into the
                     output folder; Ctrl-C saves, running again continues (--overwrite restarts)
+          optimize  (alias search) run an offline optimizer on a pipeline: AutoDiffusion time-step
+                    search, AMED training, Analytic-DPM variance estimation; writes its artifact
+                    and report.json into the output folder; Ctrl-C keeps its progress, running
+                    again continues (--overwrite restarts)
 
         Plugin folders: the host's plugins/ folder, PIPELINE_PLUGINS (separated like PATH),
         --plugins, and the definition's "plugins" list.
@@ -70,9 +75,10 @@ public static class Program
                     ? CompareCommand.Run(host, a.Positional[0], a.Value("output"), a.Has("overwrite"), stdout, stderr, cancel.Token)
                     : throw new PipelineInputException("'compare' takes one comparison file; see --help"),
                 "train" => TrainCommand.Run(host, a, stdout, stderr, cancel.Token),
+                "optimize" or "search" => OptimizeCommand.Run(host, a, stdout, stderr, cancel.Token),
                 "bench" => BenchCommand.Run(host, Definition(a), PositiveInt(a.Value("repeat") ?? "3", "--repeat"),
                     (a.Value("steps") ?? "10,50").Split(',').Select(s => PositiveInt(s, "--steps")).ToList(), stdout),
-                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "validate", "schema", "list", "bench", "compare", "train"])} Run with --help for usage."),
+                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "validate", "schema", "list", "bench", "compare", "train", "optimize", "search"])} Run with --help for usage."),
             };
         }
         catch (PipelineInputException e)

@@ -78,6 +78,16 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         };
     }
 
+    /// <summary>
+    /// Builds one plugin of <paramref name="kind"/> from its { "type", ...options } object with the given host
+    /// services; returns it with its options written out (defaults filled in).
+    /// </summary>
+    public (T Instance, JObject Written) BuildPlugin<T>(JObject spec, string kind, RunEnvironment environment) where T : class
+    {
+        var services = new ServiceCollection().AddSingleton(environment).BuildServiceProvider();
+        return BuildOne<T>(services, spec, kind);
+    }
+
     static void CheckSections(JObject doc)
     {
         foreach (var prop in doc.Properties())
@@ -122,7 +132,10 @@ public sealed class PipelineComposer(PluginCatalog catalog)
             throw DefinitionError.At(spec, $"a {kind} needs a \"type\" naming the plugin (run 'list {kind}' for the names)", DefinitionError.PathOf(spec) + ".type");
         if (typeToken.Type != JTokenType.String)
             throw DefinitionError.At(typeToken, $"\"type\" must be a string naming a {kind} plugin");
-        var entry = catalog.Find(kind, (string)typeToken!, typeToken);
+        var name = (string)typeToken!;
+        if (kind == PluginKinds.Optimizer && catalog.OfKind(PluginKinds.OfflineOptimizer).Any(e => e.Names.Contains(name, StringComparer.OrdinalIgnoreCase)))
+            throw DefinitionError.At(typeToken, $"'{name}' is an offline optimizer: it runs on its own with 'pipeline optimize <optimization.json>' and writes a file that pipelines then reference (see docs/optimizers.md)");
+        var entry = catalog.Find(kind, name, typeToken);
         var options = OptionsBinder.Bind(entry.Options, spec, $"{kind} '{entry.Name}'", "type");
         object instance;
         try

@@ -60,6 +60,21 @@ public sealed class PipelineDefinition
         return new PipelineDefinition(obj, baseDirectory ?? Directory.GetCurrentDirectory(), name, sourceFile);
     }
 
+    /// <summary>
+    /// The pipeline a comparison or an optimization file names in <paramref name="token"/>: a definition file
+    /// (relative to <paramref name="owner"/>'s folder) or an inline definition.
+    /// </summary>
+    public static PipelineDefinition Referenced(JToken? token, PipelineDefinition owner, string what)
+    {
+        if (token is null)
+            throw DefinitionError.At(owner.Document, $"{what} needs \"pipeline\": a definition file or an inline definition", "$.pipeline");
+        if (token.Type == JTokenType.String)
+            return Load(Path.GetFullPath((string)token!, owner.BaseDirectory));
+        if (token is JObject inline)
+            return new PipelineDefinition(inline, owner.BaseDirectory, owner.Name, owner.SourceFile);
+        throw DefinitionError.At(token, "\"pipeline\" must be a file name or an object");
+    }
+
     /// <summary>Extra plugin folders the definition names, resolved against its folder.</summary>
     public IReadOnlyList<string> PluginFolders()
     {

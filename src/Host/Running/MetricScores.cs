@@ -8,14 +8,15 @@ namespace Pipeline.Host.Running;
 public static class MetricScores
 {
     /// <summary>One entry per metric of the definition, named by its type, in list order.</summary>
-    public static JObject Score(ComposedPipeline pipeline, RunResult result)
+    /// <param name="times">The times the run used when they were not the pipeline's.</param>
+    public static JObject Score(ComposedPipeline pipeline, RunResult result, IReadOnlyList<double>? times = null)
     {
         var scores = new JObject();
         for (int i = 0; i < pipeline.Metrics.Count; i++)
         {
             var name = (string)pipeline.Resolved["metrics"]![i]!["type"]!;
             using var labels = pipeline.Labels is { } l ? TorchSharp.torch.tensor(l) : null;
-            var values = pipeline.Metrics[i].Score(new MetricContext(result.Samples, result.Initial, pipeline.Denoiser, pipeline.Times, labels));
+            var values = pipeline.Metrics[i].Score(new MetricContext(result.Samples, result.Initial, pipeline.Denoiser, times ?? pipeline.Times, labels));
             scores[name] = new JObject(values.Select(kv => new JProperty(kv.Key, kv.Value)));
         }
         return scores;

@@ -12,14 +12,19 @@ namespace Pipeline.Host.Running;
 public static class PipelineRunner
 {
     /// <param name="synchronize">Wait for the device after each model evaluation so model time is exact (benchmarks).</param>
+    /// <param name="times">Times to run at instead of the pipeline's (offline optimizers try candidates this way).</param>
+    /// <param name="solver">A solver to run instead of the pipeline's.</param>
     public static RunResult Run(ComposedPipeline pipeline, bool recordTrajectory = false,
-        Action<RunProgress>? progress = null, CancellationToken cancellation = default, bool synchronize = false)
+        Action<RunProgress>? progress = null, CancellationToken cancellation = default, bool synchronize = false,
+        IReadOnlyList<double>? times = null, ISolver? solver = null)
     {
         var env = pipeline.Environment;
+        times ??= pipeline.Times;
+        solver ??= pipeline.Solver;
         int count = pipeline.Count, batchSize = pipeline.BatchSize;
         int batches = (count + batchSize - 1) / batchSize;
-        int steps = pipeline.Times.Count - 1;
-        long totalEvaluations = (long)pipeline.ExpectedEvaluations * batches;
+        int steps = times.Count - 1;
+        long totalEvaluations = (long)solver.Evaluations(times) * batches;
         var samples = new List<torch.Tensor>();
         var trajectories = new List<torch.Tensor>();
         var initials = new List<torch.Tensor>();
@@ -46,9 +51,9 @@ public static class PipelineRunner
                 var observer = new StepObserver(denoiser, recorder, stepSeconds, info =>
                     progress?.Invoke(new RunProgress(b, batches, info.Step + 1, steps, before + denoiser.Evaluations, totalEvaluations, clock.Elapsed)));
 
-                var result = pipeline.Solver.Sample(new SamplingContext
+                var result = solver.Sample(new SamplingContext
                 {
-                    Model = denoiser, Times = pipeline.Times, Initial = x, Noise = noise,
+                    Model = denoiser, Times = times, Initial = x, Noise = noise,
                     Observer = observer, Cancellation = cancellation,
                 });
 

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Newtonsoft.Json.Linq;
+using Pipeline.Host.Definitions;
+using Pipeline.Host.Outputs;
+using Pipeline.Optimizers;
+using Pipeline.Options;
+using Pipeline.Plugins;
+
+namespace Pipeline.Host.Optimization;
+
+/// <summary>
+/// Runs an optimization file: { "name", "pipeline": file or inline definition, "optimizer": { "type", ...options },
+/// "metric": { "type", ... } (replaces the pipeline's metrics; optional for optimizers that score nothing),
+/// "directory", "overwrite" }. The optimizer writes into a staging folder that is moved into place only when it
+/// finishes; its resumable state lives beside the output folder until then.
+/// </summary>
+public static class OptimizationRunner
+{
+    static readonly string[] Keys = ["$schema", "name", "pipeline", "optimizer", "metric", "directory", "overwrite"];
+
+    /// <returns>The output folder and the optimizer's summary.</returns>
+    public static (string Folder, IReadOnlyDictionary<string, object?> Summary) Run(PipelineHost host, PipelineDefinition file,
+        string? outputDirectory = null, bool overwrite = false, Action<OptimizationProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var doc = file.Document;
+        foreach (var p in doc.Properties())
+            if (!Keys.Contains(p.Name))
+                throw DefinitionError.At(p, $"unknown key '{p.Name}' in an optimization file.{NameSuggester.Hint(p.Name, Keys)} (keys: {string.Join(", ", Keys.Skip(1))})");
+        var spec = doc["optimizer"] as JObject
+            ?? throw DefinitionError.At(doc["optimizer"] ?? doc, "an optimization file needs \"optimizer\": { \"type\": ... } naming an offline optimizer (run 'list offline-optimizer')", "$.optimizer");
+        if (doc["overwrite"] is { } ow && ow.Type != JTokenType.Boolean)
+            throw DefinitionError.At(ow, "\"overwrite\" must be true or false");
+        if (doc["directory"] is { } dir && dir.Type != JTokenType.String)
+            throw DefinitionError.At(dir, "\"directory\" must be a folder path");
+
+        var referenced = PipelineDefinition.Referenced(doc["pipeline"], file, "an optimization file");
+        var pipelineDoc = (JObject)referenced.Document.DeepClone();
+        if (doc["metric"] is { } metric)
+        {
+            if (metric is not JObject) throw DefinitionError.At(metric, "\"metric\" must be an object { \"type\": ... }");
+            pipelineDoc["metrics"] = new JArray(metric.DeepClone());
+        }
+        pipelineDoc.Remove("outputs");
+        var definition = new PipelineDefinition(pipelineDoc, referenced.BaseDirectory, referenced.Name, referenced.SourceFile);
+
+        var target = Path.GetFullPath(outputDirectory
+            ?? ((string?)doc["directory"] is { } d ? Path.GetFullPath(d, file.BaseDirectory) : Path.Combine("runs", file.Name + "-optimize")));
+        bool replace = overwrite || (bool?)doc["overwrite"] == true;
+        OutputFolder.CheckWritable(target, replace);
+
+        var clock = Stopwatch.StartNew();
+        using var pipeline = host.Compose(definition);
+        var composer = new Composition.PipelineComposer(host.CatalogFor(definition));
+        var (optimizer, written) = composer.BuildPlugin<IOfflineOptimizer>(spec, PluginKinds.OfflineOptimizer, pipeline.Environment);
+        try
+        {
+            var targetView = new OptimizationTarget(pipeline);
+            var problems = optimizer.Check(targetView).ToList();
+            if (problems.Count > 0)
+                throw DefinitionError.At(spec, $"{written["type"]} cannot run on this pipeline: {string.Join("; ", problems)}");
+
+            var state = StateFolder(target);
+            if (replace && Directory.Exists(state)) Directory.Delete(state, recursive: true);
+            Directory.CreateDirectory(state);
+            using var folder = OutputFolder.Begin(target, replace);
+            var summary = optimizer.Optimize(new OptimizationContext
+            {
+                Target = targetView, OutputDirectory = folder.Staging, StateDirectory = state,
+                Progress = progress, Cancellation = cancellation,
+            });
+            var resolved = new JObject
+            {
+                ["name"] = file.Name, ["pipeline"] = pipeline.Resolved, ["optimizer"] = written,
+            };
+            if (doc["metric"] is { } m) resolved["metric"] = m.DeepClone();
+            File.WriteAllText(folder.PathOf("optimization.resolved.json"), resolved.ToString());
+            File.WriteAllText(folder.PathOf("report.json"), new JObject
+            {
+                ["name"] = file.Name,
+                ["optimizer"] = written["type"],
+                ["summary"] = JToken.FromObject(summary),
+                ["seconds"] = clock.Elapsed.TotalSeconds,
+                ["device"] = pipeline.Environment.Device.ToString(),
+                ["versions"] = RunWriter.Versions(),
+            }.ToString());
+            folder.Commit();
+            Directory.Delete(state, recursive: true);
+            return (target, summary);
+        }
+        finally
+        {
+            (optimizer as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>Where an optimization into <paramref name="target"/> keeps its resumable state: a hidden folder beside it.</summary>
+    public static string StateFolder(string target)
+    {
+        target = Path.GetFullPath(target);
+        return Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.state");
+    }
+}

@@ -1,0 +1,88 @@
+using Pipeline.Host.Composition;
+using Pipeline.Host.Running;
+using Pipeline.Host.Runtime;
+using Pipeline.Models;
+using Pipeline.Optimizers;
+using Pipeline.Options;
+using Pipeline.Sampling;
+using Pipeline.Schedules;
+using Pipeline.Solvers;
+using TorchSharp;
+
+namespace Pipeline.Host.Optimization;
+
+/// <summary>
+/// A composed pipeline as an offline optimizer sees it: its parts, its samples' noise and labels exactly as a
+/// run draws them, and <see cref="Score"/>, which runs it with other times or another solver and scores the
+/// samples with the optimization's metric (the pipeline's first metric).
+/// </summary>
+public sealed class OptimizationTarget(ComposedPipeline pipeline) : IOptimizationTarget
+{
+    public ComposedPipeline Pipeline => pipeline;
+    public RunEnvironment Environment => pipeline.Environment;
+    public IDiffusionModel Model => pipeline.Model;
+    public INoiseSchedule Schedule => pipeline.Schedule;
+    public ISolver Solver => pipeline.Solver;
+    public IReadOnlyList<double> Times => pipeline.Times;
+    public long[] SampleShape => pipeline.SampleShape;
+    public int Count => pipeline.Count;
+    public int BatchSize => pipeline.BatchSize;
+
+    public torch.Tensor InitialNoise(int start, int count)
+    {
+        CheckRange(start, count);
+        if (pipeline.InitialNoise is { } file)
+            return file.narrow(0, start, count).to(Environment.DType).to(Environment.Device);
+        using var noise = (PerSampleNoise)Noise(start, count);
+        return noise.Normal(SampleShape);
+    }
+
+    public torch.Tensor? Labels(int start, int count)
+    {
+        CheckRange(start, count);
+        return pipeline.Labels is { } l ? torch.tensor(l[start..(start + count)], device: Environment.Device) : null;
+    }
+
+    public IDenoiser Denoiser(torch.Tensor? labels) => new RunDenoiser(pipeline.Denoiser, new Conditioning(labels));
+
+    /// <summary>A fresh stream per call: its first draws are the samples' x_T, as in a run.</summary>
+    public INoiseSource Noise(int start, int count)
+    {
+        CheckRange(start, count);
+        return new PerSampleNoise(pipeline.Seeds[start..(start + count)], Environment.Device, Environment.DType);
+    }
+
+    public TargetScore Score(IReadOnlyList<double> times, ISolver? solver = null, CancellationToken cancellation = default)
+    {
+        if (pipeline.Metrics.Count == 0)
+            throw new PipelineInputException("this optimization scores runs but has no metric; add \"metric\": { \"type\": ... } to the optimization file (e.g. exact-ode-error for gmm, mnist-fid for mnist-unet)", "$.metric");
+        CheckTimes(times);
+        solver ??= pipeline.Solver;
+        var problems = solver.Check(Schedule, times).ToList();
+        if (problems.Count > 0)
+            throw new PipelineInputException($"the solver cannot run at these times: {string.Join("; ", problems)}", "$.pipeline.solver");
+        using var result = PipelineRunner.Run(pipeline, cancellation: cancellation, times: times, solver: solver);
+        var first = MetricScores.Score(pipeline, result, times).Properties().First().Value;
+        var scores = first.ToObject<Dictionary<string, double>>()!;
+        return new TargetScore(scores.Values.First(), scores, result.Nfe, result.SamplingTime.TotalSeconds);
+    }
+
+    void CheckTimes(IReadOnlyList<double> times)
+    {
+        if (times.Count < 2)
+            throw new PipelineInputException("a run needs at least two times (one step)");
+        for (int i = 0; i < times.Count; i++)
+        {
+            if (!double.IsFinite(times[i]) || times[i] < 0 || times[i] > Schedule.TMax * (1 + 1e-12))
+                throw new PipelineInputException($"time {i} is {times[i]}, outside the noise schedule's range [0, {Schedule.TMax}]");
+            if (i > 0 && !(times[i] < times[i - 1]))
+                throw new PipelineInputException($"times must strictly decrease, but time {i} ({times[i]}) follows {times[i - 1]}");
+        }
+    }
+
+    void CheckRange(int start, int count)
+    {
+        if (start < 0 || count < 1 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"samples [{start}, {start + count}) are outside the pipeline's {Count}");
+    }
+}
