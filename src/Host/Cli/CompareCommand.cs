@@ -13,7 +13,8 @@ namespace Pipeline.Host.Cli;
 /// <remarks>
 /// The comparison file: { "name", "pipeline": "file.json" or { ...definition }, "metric": { "type": ... }
 /// (default exact-ode-error), "nfe": [5, 10, 20, 50], "solvers": [ { "label", "solver": {...},
-/// "timeSteps": {...} (optional; steps is set per budget) } ], "directory", "overwrite" }.
+/// "timeSteps": {...} (optional; steps is set per budget), "optimizers": [...] (optional; replaces the pipeline's online
+/// optimizers, [] removes them) } ], "directory", "overwrite" }.
 /// </remarks>
 public static class CompareCommand
 {
@@ -65,11 +66,13 @@ public static class CompareCommand
         {
             if (item is not JObject o) throw DefinitionError.At(item, "each entry of \"solvers\" is an object");
             foreach (var p in o.Properties())
-                if (p.Name is not ("label" or "solver" or "timeSteps"))
-                    throw DefinitionError.At(p, $"unknown key '{p.Name}' in a comparison entry (keys: label, solver, timeSteps)");
+                if (p.Name is not ("label" or "solver" or "timeSteps" or "optimizers"))
+                    throw DefinitionError.At(p, $"unknown key '{p.Name}' in a comparison entry (keys: label, solver, timeSteps, optimizers)");
             var solver = o["solver"] as JObject ?? throw DefinitionError.At(o, "the entry needs \"solver\": { \"type\": ... }");
             var label = (string?)o["label"] ?? (string?)solver["type"] ?? "solver";
-            entries.Add(new ComparisonEntry(label, solver, o["timeSteps"] as JObject, o));
+            if (o["optimizers"] is { } optimizers && optimizers is not JArray)
+                throw DefinitionError.At(optimizers, "\"optimizers\" must be an array of { \"type\": ... } objects (online optimizers such as 'ams')");
+            entries.Add(new ComparisonEntry(label, solver, o["timeSteps"] as JObject, o) { Optimizers = o["optimizers"] as JArray });
         }
         return entries;
     }

@@ -28,4 +28,8 @@ public sealed class ComparisonSettings : IValidatableObject
 }
 
 /// <summary>One solver configuration of a comparison.</summary>
-public sealed record ComparisonEntry(string Label, JObject Solver, JObject? TimeSteps, JToken Source);
+public sealed record ComparisonEntry(string Label, JObject Solver, JObject? TimeSteps, JToken Source)
+{
+    /// <summary>Online optimizers that replace the pipeline's for this entry (null: keep the pipeline's).</summary>
+    public JArray? Optimizers { get; init; }
+}

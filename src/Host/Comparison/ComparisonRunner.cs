@@ -31,6 +31,7 @@ public static class ComparisonRunner
         {
             var doc = (JObject)pipeline.Document.DeepClone();
             doc["solver"] = entry.Solver.DeepClone();
+            if (entry.Optimizers is not null) doc["optimizers"] = entry.Optimizers.DeepClone();
             var timeSteps = (JObject)(entry.TimeSteps ?? (JObject)doc["timeSteps"]!).DeepClone();
             timeSteps["steps"] = steps;
             doc["timeSteps"] = timeSteps;
