@@ -3,17 +3,38 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Pipeline.Plugins.Search.Momentum;
 
-public sealed class AdaptiveMomentumOptions
+/// <summary>How the momentum mixes its history m with the new update d.</summary>
+public enum MomentumWeights
 {
-    [Description("decay of the first moment (momentum) of the update direction; 0 = no momentum"), Range(0.0, 0.999)]
-    public double Beta1 { get; set; } = 0.9;
+    /// <summary>m = sin^2(b pi/2) m + cos^2(b pi/2) d: an exponential average (weights sum to 1).</summary>
+    Convex,
+    /// <summary>m = sin(b pi/2) m + cos(b pi/2) d: the squared weights sum to 1, so independent noise in the updates keeps its variance.</summary>
+    Trigonometric,
+}
 
-    [Description("decay of the second moment (mean squared update per sample) that scales each step; 0 = every step keeps its own length"), Range(0.0, 0.9999)]
-    public double Beta2 { get; set; } = 0.999;
+public sealed class AdaptiveMomentumOptions : IValidatableObject
+{
+    [Description("momentum b on the first step (the paper's b_max); b = 0 is no momentum, b -> 1 keeps only the history"), Range(0.0, 0.99)]
+    public double MomentumMax { get; set; } = 0.3;
 
-    [Description("added to both root mean squares of the step-length ratio, so a zero update stays finite"), Range(0.0, 1.0)]
+    [Description("momentum b on the last step (b_min); b moves linearly in the step index between the two"), Range(0.0, 0.99)]
+    public double MomentumMin { get; set; }
+
+    [Description("false: b falls from momentumMax to momentumMin over the run; true: it rises")]
+    public bool Ascending { get; set; }
+
+    [Description("'convex' (sin^2, cos^2: an exponential average) or 'trigonometric' (sin, cos: keeps the variance of the updates' noise)")]
+    public MomentumWeights Weights { get; set; } = MomentumWeights.Convex;
+
+    [Description("decay c of the per-sample mean square of the updates that paces each step (the paper's c); 1 = no adaptive pace"), Range(0.0, 1.0)]
+    public double PaceDecay { get; set; } = 1.0;
+
+    [Description("added to both root mean squares of the pace ratio, so a zero update stays finite"), Range(0.0, 1.0)]
     public double Epsilon { get; set; } = 1e-8;
 
-    [Description("first steps taken as the plain sampler takes them (the moments still accumulate)"), Range(0, 10000)]
-    public int WarmupSteps { get; set; }
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MomentumMin > MomentumMax)
+            yield return new("'momentumMin' must not exceed 'momentumMax' (use 'ascending' to let b rise)", [nameof(MomentumMin)]);
+    }
 }
