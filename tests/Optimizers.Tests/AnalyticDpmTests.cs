@@ -65,8 +65,8 @@ public class AnalyticDpmTests
             double tolerance = 4 * Math.Sqrt(Math.Pow(small.StandardErrors[j], 2) + Math.Pow(large.StandardErrors[j], 2));
             Assert.True(Math.Abs(small.Gamma[j] - large.Gamma[j]) < tolerance,
                 $"t = {times[j]}: {small.Gamma[j]} vs {large.Gamma[j]} (tolerance {tolerance})");
-            // Gamma = E||E[eps | x_t]||^2 / d lies strictly inside (0, 1) for a non-degenerate mixture.
-            Assert.InRange(large.Gamma[j], 0.0, 1.0);
+            // Gamma = E||E[eps | x_t]||^2 / d lies inside (0, 1) for a non-degenerate mixture (its estimate up to its error).
+            Assert.InRange(large.Gamma[j], 0.0, 1.0 + 4 * large.StandardErrors[j]);
         }
     }
 

@@ -77,7 +77,8 @@ public sealed class ModelDenoiser(IDiffusionModel model, INoiseSchedule schedule
     public ModelOutput Predict(Tensor x, double t)
     {
         double alpha = schedule.Alpha(t), sigma = schedule.Sigma(t);
-        using var raw = model.Forward(x, new ModelTime(t, alpha, sigma, t), labels);
+        // Not disposed here: for an eps model the output holds the raw prediction itself.
+        var raw = model.Forward(x, new ModelTime(t, alpha, sigma, t), labels);
         return PredictionConversion.ToOutput(model.Prediction, x, raw, alpha, sigma);
     }
 }

@@ -15,7 +15,7 @@ public enum MomentumWeights
 public sealed class AdaptiveMomentumOptions : IValidatableObject
 {
     [Description("momentum b on the first step (the paper's b_max); b = 0 is no momentum, b -> 1 keeps only the history"), Range(0.0, 0.99)]
-    public double MomentumMax { get; set; } = 0.3;
+    public double MomentumMax { get; set; } = 0.1;
 
     [Description("momentum b on the last step (b_min); b moves linearly in the step index between the two"), Range(0.0, 0.99)]
     public double MomentumMin { get; set; }
