@@ -42,12 +42,12 @@ compare() {  # name file
 
 step analytic-dpm-mnist optimize examples/analytic-dpm-mnist.json --overwrite --quiet
 cp runs/analytic-dpm-mnist-optimize/variance.json "$out/variance-mnist.json" 2>/dev/null
-compare analytic-dpm-mnist-compare examples/analytic-dpm-mnist-compare.json
-compare ams-mnist-compare examples/ams-mnist-compare.json
+compare analytic-dpm-mnist-compare examples/compare-analytic-dpm-mnist.json
+compare ams-mnist-compare examples/compare-ams-mnist.json
 step analytic-dpm-gmm optimize examples/analytic-dpm-gmm.json --overwrite --quiet
 cp runs/analytic-dpm-gmm-optimize/variance.json "$out/variance-gmm.json" 2>/dev/null
-compare analytic-dpm-gmm-compare examples/analytic-dpm-gmm-compare.json
-compare ams-gmm-compare examples/ams-gmm-compare.json
-compare ams-gmm-ddpm-compare examples/ams-gmm-ddpm-compare.json
-compare ams-gmm-settings examples/ams-gmm-settings.json
+compare analytic-dpm-gmm-compare examples/compare-analytic-dpm-gmm.json
+compare ams-gmm-compare examples/compare-ams-gmm.json
+compare ams-gmm-ddpm-compare examples/compare-ams-gmm-ddpm.json
+compare ams-gmm-settings examples/compare-ams-gmm-settings.json
 echo "== done in $SECONDS s"
