@@ -174,7 +174,8 @@ public sealed class GaussianMixture : IDisposable
             var labelsHere = labels.to(flat.device);
             var pick = labelsHere.clamp_min(0);
             var single = flat.mul(terms.Precision.index_select(0, pick)).sub_(terms.Center.index_select(0, pick));
-            eps = where(labelsHere.ge(0).unsqueeze(1), single, eps);
+            using var zero = 0L.ToScalar();
+            eps = where(labelsHere.ge(zero).unsqueeze(1), single, eps);
         }
         using var s = sigma.ToScalar();
         return scope.MoveToOuter(eps.mul_(s));

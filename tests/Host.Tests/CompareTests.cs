@@ -53,3 +53,35 @@ public class CompareTests
         Assert.True(fine < 5e-3, $"DDIM at 400 steps is within {fine} of the exact flow");
     }
 }
+
+public class CompareEntryListsTests
+{
+    [Fact]
+    public void AnEntrysGuidanceListReplacesThePipelinesAndAWrongTypeIsAnInputError()
+    {
+        using var dir = new TempFolder();
+        dir.Write("pipeline.json", Definitions.Gmm(sampling: "\"count\": 32, \"seed\": 1, \"dtype\": \"float64\""));
+        var file = dir.Write("compare.json", """
+            {
+              "pipeline": "pipeline.json", "nfe": [8],
+              "solvers": [
+                { "label": "plain", "solver": { "type": "ddim" } },
+                { "label": "clipped", "solver": { "type": "ddim" }, "guidance": [ { "type": "clip", "value": 0.2 } ] }
+              ]
+            }
+            """);
+        var r = Cli.Run("compare", file, "--output", dir.File("out"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var lines = File.ReadAllLines(Path.Combine(dir.File("out"), "compare.csv"));
+        double Rmse(string label) => double.Parse(lines.Single(l => l.StartsWith(label + ",")).Split(',')[4], System.Globalization.CultureInfo.InvariantCulture);
+        // Clipping x_0 to [-0.2, 0.2] moves samples of a mixture with means near +-1.5 far from the exact flow.
+        Assert.True(Rmse("clipped") > 5 * Rmse("plain"), $"clipped {Rmse("clipped")}, plain {Rmse("plain")}");
+
+        var bad = dir.Write("bad.json", """
+            { "pipeline": "pipeline.json", "nfe": [8], "solvers": [ { "solver": { "type": "ddim" }, "guidance": { "type": "clip" } } ] }
+            """);
+        r = Cli.Run("compare", bad, "--output", dir.File("bad"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("guidance", r.Err);
+    }
+}

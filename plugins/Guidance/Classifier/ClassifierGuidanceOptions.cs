@@ -5,7 +5,7 @@ namespace Pipeline.Plugins.Guidance.Classifier;
 
 public sealed class ClassifierGuidanceOptions
 {
-    [Required, Description("name of a noisy classifier the pipeline's model offers (gmm: \"gmm-posterior\", its exact component posterior)")]
+    [Required, Description("name of a noisy classifier the pipeline's model offers (gmm: \"gmm-posterior\", its exact component posterior; mnist-unet: \"mnist-noisy-classifier\")")]
     public string Classifier { get; set; } = "";
 
     [Range(0.0, 1000.0), Description("guidance scale s in eps - s sigma_t grad log p(y | x_t); 1 with an exact classifier samples p(x | y)")]

@@ -13,8 +13,8 @@ namespace Pipeline.Host.Cli;
 /// <remarks>
 /// The comparison file: { "name", "pipeline": "file.json" or { ...definition }, "metric": { "type": ... }
 /// (default exact-ode-error), "nfe": [5, 10, 20, 50], "solvers": [ { "label", "solver": {...},
-/// "timeSteps": {...} (optional; steps is set per budget), "optimizers": [...] (optional; replaces the pipeline's online
-/// optimizers, [] removes them) } ], "directory", "overwrite" }.
+/// "timeSteps": {...} (optional; steps is set per budget), "guidance": [...] and "optimizers": [...] (optional;
+/// replace the pipeline's lists) } ], "directory", "overwrite" }.
 /// </remarks>
 public static class CompareCommand
 {
@@ -66,13 +66,14 @@ public static class CompareCommand
         {
             if (item is not JObject o) throw DefinitionError.At(item, "each entry of \"solvers\" is an object");
             foreach (var p in o.Properties())
-                if (p.Name is not ("label" or "solver" or "timeSteps" or "optimizers"))
-                    throw DefinitionError.At(p, $"unknown key '{p.Name}' in a comparison entry (keys: label, solver, timeSteps, optimizers)");
+                if (p.Name is not ("label" or "solver" or "timeSteps" or "guidance" or "optimizers"))
+                    throw DefinitionError.At(p, $"unknown key '{p.Name}' in a comparison entry (keys: label, solver, timeSteps, guidance, optimizers)");
             var solver = o["solver"] as JObject ?? throw DefinitionError.At(o, "the entry needs \"solver\": { \"type\": ... }");
             var label = (string?)o["label"] ?? (string?)solver["type"] ?? "solver";
-            if (o["optimizers"] is { } optimizers && optimizers is not JArray)
-                throw DefinitionError.At(optimizers, "\"optimizers\" must be an array of { \"type\": ... } objects (online optimizers such as 'ams')");
-            entries.Add(new ComparisonEntry(label, solver, o["timeSteps"] as JObject, o) { Optimizers = o["optimizers"] as JArray });
+            foreach (var key in new[] { "guidance", "optimizers" })
+                if (o[key] is { } l && l is not JArray)
+                    throw DefinitionError.At(l, $"\"{key}\" in a comparison entry is a list that replaces the pipeline's {key}");
+            entries.Add(new ComparisonEntry(label, solver, o["timeSteps"] as JObject, o, o["guidance"] as JArray, o["optimizers"] as JArray));
         }
         return entries;
     }

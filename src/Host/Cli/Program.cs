@@ -16,7 +16,7 @@ public static class Program
 
         Usage:
           pipeline run <definition.json> [--output DIR] [--overwrite] [--plugins DIR]... [--quiet]
-          pipeline validate <definition.json> [--plugins DIR]...
+          pipeline validate <definition.json | optimization.json> [--plugins DIR]...
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
           pipeline bench <definition.json | comparison.json> [--repeat N] [--steps 10,50] [--plugins DIR]...
@@ -125,6 +125,11 @@ public static class Program
     {
         var definition = Definition(a);
         WarnAboutPlugins(host.CatalogFor(definition), stderr);
+        if (Optimization.OptimizationRunner.IsOptimization(definition))
+        {
+            stdout.WriteLine($"ok: optimization {definition.Name}: {Optimization.OptimizationRunner.Validate(host, definition)}");
+            return Ok;
+        }
         using var p = host.Compose(definition);
         stdout.WriteLine($"ok: {definition.Name}: model {p.Resolved["model"]!["type"]}, schedule {p.Resolved["noiseSchedule"]!["type"]}, " +
                          $"{p.Times.Count - 1} steps ({p.Resolved["timeSteps"]!["type"]}), solver {p.Resolved["solver"]!["type"]}, " +

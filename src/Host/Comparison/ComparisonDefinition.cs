@@ -27,9 +27,9 @@ public sealed class ComparisonSettings : IValidatableObject
     }
 }
 
-/// <summary>One solver configuration of a comparison.</summary>
-public sealed record ComparisonEntry(string Label, JObject Solver, JObject? TimeSteps, JToken Source)
-{
-    /// <summary>Online optimizers that replace the pipeline's for this entry (null: keep the pipeline's).</summary>
-    public JArray? Optimizers { get; init; }
-}
+/// <summary>
+/// One solver configuration of a comparison; <paramref name="Guidance"/> and <paramref name="Optimizers"/>, when
+/// given, replace the pipeline's lists.
+/// </summary>
+public sealed record ComparisonEntry(string Label, JObject Solver, JObject? TimeSteps, JToken Source,
+    JArray? Guidance = null, JArray? Optimizers = null);

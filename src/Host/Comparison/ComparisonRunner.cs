@@ -1,7 +1,9 @@
 using Newtonsoft.Json.Linq;
 using Pipeline.Host.Definitions;
 using Pipeline.Host.Running;
+using Pipeline.Metrics;
 using Pipeline.Options;
+using Pipeline.Plugins;
 
 namespace Pipeline.Host.Comparison;
 
@@ -12,30 +14,58 @@ public static class ComparisonRunner
         IReadOnlyList<int> budgets, JObject metric, Action<ComparisonRow>? done = null, CancellationToken cancellation = default)
     {
         var rows = new List<ComparisonRow>();
-        foreach (var entry in entries)
-            foreach (var budget in budgets)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var row = RunOne(host, pipeline, entry, budget, metric, cancellation);
-                rows.Add(row);
-                done?.Invoke(row);
-            }
-        return rows;
+        // One metric instance scores every cell, so what it computes once per x_T (the exact flow of
+        // exact-ode-error, the reference features of mnist-fid) is computed once for the whole comparison.
+        var scorer = new SharedMetric(host, pipeline, metric);
+        try
+        {
+            foreach (var entry in entries)
+                foreach (var budget in budgets)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    var row = RunOne(host, pipeline, entry, budget, scorer, cancellation);
+                    rows.Add(row);
+                    done?.Invoke(row);
+                }
+            return rows;
+        }
+        finally
+        {
+            scorer.Dispose();
+        }
+    }
+
+    /// <summary>The comparison's metric, built with the first composed cell's environment and kept for all cells.</summary>
+    sealed class SharedMetric(PipelineHost host, PipelineDefinition pipeline, JObject spec) : IDisposable
+    {
+        IMetric? metric;
+
+        public Dictionary<string, double> Score(Composition.ComposedPipeline composed, RunResult result)
+        {
+            metric ??= new Composition.PipelineComposer(host.CatalogFor(pipeline))
+                .BuildPlugin<IMetric>(spec, PluginKinds.Metric, composed.Environment).Instance;
+            using var labels = composed.Labels is { } l ? TorchSharp.torch.tensor(l) : null;
+            return metric.Score(new MetricContext(result.Samples, result.Initial, composed.Denoiser, composed.Times, labels))
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
+        }
+
+        public void Dispose() => (metric as IDisposable)?.Dispose();
     }
 
     /// <summary>The largest step count whose model evaluations fit the budget, run and scored.</summary>
-    static ComparisonRow RunOne(PipelineHost host, PipelineDefinition pipeline, ComparisonEntry entry, int budget, JObject metric, CancellationToken cancellation)
+    static ComparisonRow RunOne(PipelineHost host, PipelineDefinition pipeline, ComparisonEntry entry, int budget, SharedMetric metric, CancellationToken cancellation)
     {
         string? problem = null;
         for (int steps = budget; steps >= 1; steps--)
         {
             var doc = (JObject)pipeline.Document.DeepClone();
             doc["solver"] = entry.Solver.DeepClone();
+            if (entry.Guidance is not null) doc["guidance"] = entry.Guidance.DeepClone();
             if (entry.Optimizers is not null) doc["optimizers"] = entry.Optimizers.DeepClone();
             var timeSteps = (JObject)(entry.TimeSteps ?? (JObject)doc["timeSteps"]!).DeepClone();
             timeSteps["steps"] = steps;
             doc["timeSteps"] = timeSteps;
-            doc["metrics"] = new JArray(metric.DeepClone());
+            doc.Remove("metrics");
             doc.Remove("outputs");
             var definition = new PipelineDefinition(doc, pipeline.BaseDirectory, pipeline.Name, pipeline.SourceFile);
             Composition.ComposedPipeline composed;
@@ -53,8 +83,7 @@ public static class ComparisonRunner
                 int nfe = composed.ExpectedEvaluations;
                 if (nfe > budget) continue;
                 using var result = host.Sample(composed, cancellation: cancellation);
-                var scores = MetricScores.Score(composed, result).Properties().First().Value
-                    .ToObject<Dictionary<string, double>>()!;
+                var scores = metric.Score(composed, result);
                 return new ComparisonRow(entry.Label, budget, result.Nfe, steps, scores, result.SamplingTime.TotalSeconds, null);
             }
         }

@@ -18,54 +18,44 @@ public static class OptimizationRunner
 {
     static readonly string[] Keys = ["$schema", "name", "pipeline", "optimizer", "metric", "directory", "overwrite"];
 
+    /// <summary>True when <paramref name="file"/> looks like an optimization file (it has an "optimizer" object).</summary>
+    public static bool IsOptimization(PipelineDefinition file) => file.Document["optimizer"] is JObject;
+
+    /// <summary>Composes the pipeline and builds and checks the optimizer without running it; returns a one-line description.</summary>
+    public static string Validate(PipelineHost host, PipelineDefinition file)
+    {
+        var (pipeline, optimizer, written) = Prepare(host, file);
+        using (pipeline)
+        {
+            (optimizer as IDisposable)?.Dispose();
+            return $"{written["type"]} on {pipeline.Name}: {pipeline.Times.Count - 1} steps of {pipeline.Resolved["solver"]!["type"]}, " +
+                   $"{pipeline.Count} samples, metric {(pipeline.Metrics.Count > 0 ? (string?)pipeline.Resolved["metrics"]![0]!["type"] : "none")}";
+        }
+    }
+
     /// <returns>The output folder and the optimizer's summary.</returns>
     public static (string Folder, IReadOnlyDictionary<string, object?> Summary) Run(PipelineHost host, PipelineDefinition file,
         string? outputDirectory = null, bool overwrite = false, Action<OptimizationProgress>? progress = null, CancellationToken cancellation = default)
     {
         var doc = file.Document;
-        foreach (var p in doc.Properties())
-            if (!Keys.Contains(p.Name))
-                throw DefinitionError.At(p, $"unknown key '{p.Name}' in an optimization file.{NameSuggester.Hint(p.Name, Keys)} (keys: {string.Join(", ", Keys.Skip(1))})");
-        var spec = doc["optimizer"] as JObject
-            ?? throw DefinitionError.At(doc["optimizer"] ?? doc, "an optimization file needs \"optimizer\": { \"type\": ... } naming an offline optimizer (run 'list offline-optimizer')", "$.optimizer");
-        if (doc["overwrite"] is { } ow && ow.Type != JTokenType.Boolean)
-            throw DefinitionError.At(ow, "\"overwrite\" must be true or false");
-        if (doc["directory"] is { } dir && dir.Type != JTokenType.String)
-            throw DefinitionError.At(dir, "\"directory\" must be a folder path");
-
-        var referenced = PipelineDefinition.Referenced(doc["pipeline"], file, "an optimization file");
-        var pipelineDoc = (JObject)referenced.Document.DeepClone();
-        if (doc["metric"] is { } metric)
-        {
-            if (metric is not JObject) throw DefinitionError.At(metric, "\"metric\" must be an object { \"type\": ... }");
-            pipelineDoc["metrics"] = new JArray(metric.DeepClone());
-        }
-        pipelineDoc.Remove("outputs");
-        var definition = new PipelineDefinition(pipelineDoc, referenced.BaseDirectory, referenced.Name, referenced.SourceFile);
-
+        CheckKeys(doc);
         var target = Path.GetFullPath(outputDirectory
             ?? ((string?)doc["directory"] is { } d ? Path.GetFullPath(d, file.BaseDirectory) : Path.Combine("runs", file.Name + "-optimize")));
         bool replace = overwrite || (bool?)doc["overwrite"] == true;
         OutputFolder.CheckWritable(target, replace);
 
         var clock = Stopwatch.StartNew();
-        using var pipeline = host.Compose(definition);
-        var composer = new Composition.PipelineComposer(host.CatalogFor(definition));
-        var (optimizer, written) = composer.BuildPlugin<IOfflineOptimizer>(spec, PluginKinds.OfflineOptimizer, pipeline.Environment);
+        var (pipeline, optimizer, written) = Prepare(host, file);
+        using var _ = pipeline;
         try
         {
-            var targetView = new OptimizationTarget(pipeline);
-            var problems = optimizer.Check(targetView).ToList();
-            if (problems.Count > 0)
-                throw DefinitionError.At(spec, $"{written["type"]} cannot run on this pipeline: {string.Join("; ", problems)}");
-
             var state = StateFolder(target);
             if (replace && Directory.Exists(state)) Directory.Delete(state, recursive: true);
             Directory.CreateDirectory(state);
             using var folder = OutputFolder.Begin(target, replace);
             var summary = optimizer.Optimize(new OptimizationContext
             {
-                Target = targetView, OutputDirectory = folder.Staging, StateDirectory = state,
+                Target = new OptimizationTarget(pipeline), OutputDirectory = folder.Staging, StateDirectory = state,
                 Progress = progress, Cancellation = cancellation,
             });
             var resolved = new JObject
@@ -90,6 +80,54 @@ public static class OptimizationRunner
         finally
         {
             (optimizer as IDisposable)?.Dispose();
+        }
+    }
+
+    static void CheckKeys(JObject doc)
+    {
+        foreach (var p in doc.Properties())
+            if (!Keys.Contains(p.Name))
+                throw DefinitionError.At(p, $"unknown key '{p.Name}' in an optimization file.{NameSuggester.Hint(p.Name, Keys)} (keys: {string.Join(", ", Keys.Skip(1))})");
+        if (doc["overwrite"] is { } ow && ow.Type != JTokenType.Boolean)
+            throw DefinitionError.At(ow, "\"overwrite\" must be true or false");
+        if (doc["directory"] is { } dir && dir.Type != JTokenType.String)
+            throw DefinitionError.At(dir, "\"directory\" must be a folder path");
+    }
+
+    /// <summary>The pipeline (the file's metric replacing its metrics) and the optimizer, built and checked.</summary>
+    static (Composition.ComposedPipeline Pipeline, IOfflineOptimizer Optimizer, JObject Written) Prepare(PipelineHost host, PipelineDefinition file)
+    {
+        var doc = file.Document;
+        CheckKeys(doc);
+        var spec = doc["optimizer"] as JObject
+            ?? throw DefinitionError.At(doc["optimizer"] ?? doc, "an optimization file needs \"optimizer\": { \"type\": ... } naming an offline optimizer (run 'list offline-optimizer')", "$.optimizer");
+        var referenced = PipelineDefinition.Referenced(doc["pipeline"], file, "an optimization file");
+        var pipelineDoc = (JObject)referenced.Document.DeepClone();
+        if (doc["metric"] is { } metric)
+        {
+            if (metric is not JObject) throw DefinitionError.At(metric, "\"metric\" must be an object { \"type\": ... }");
+            pipelineDoc["metrics"] = new JArray(metric.DeepClone());
+        }
+        pipelineDoc.Remove("outputs");
+        var definition = new PipelineDefinition(pipelineDoc, referenced.BaseDirectory, referenced.Name, referenced.SourceFile);
+
+        var pipeline = host.Compose(definition);
+        try
+        {
+            var composer = new Composition.PipelineComposer(host.CatalogFor(definition));
+            var (optimizer, written) = composer.BuildPlugin<IOfflineOptimizer>(spec, PluginKinds.OfflineOptimizer, pipeline.Environment);
+            var problems = optimizer.Check(new OptimizationTarget(pipeline)).ToList();
+            if (problems.Count > 0)
+            {
+                (optimizer as IDisposable)?.Dispose();
+                throw DefinitionError.At(spec, $"{written["type"]} cannot run on this pipeline: {string.Join("; ", problems)}");
+            }
+            return (pipeline, optimizer, written);
+        }
+        catch
+        {
+            pipeline.Dispose();
+            throw;
         }
     }
 

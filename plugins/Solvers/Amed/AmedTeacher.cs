@@ -1,0 +1,84 @@
+using Pipeline.Plugins.Solvers.Dpm;
+using Pipeline.Sampling;
+using Pipeline.Solvers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Plugins.Solvers.Amed;
+
+/// <summary>The accurate solver whose trajectory AMED is distilled from.</summary>
+public enum AmedTeacherSolver
+{
+    /// <summary>UniPC-3 (bh2, data prediction, corrector), one evaluation per teacher step.</summary>
+    Unipc,
+
+    /// <summary>DPM-Solver++(3M) with the full third-order Taylor term, one evaluation per teacher step.</summary>
+    DpmSolverPlusPlus,
+}
+
+/// <summary>
+/// The teacher trajectory at the student's times: one run of an accurate multistep solver on a fine grid that holds
+/// every student time, each student step split into <c>stepsPerStep</c> steps uniform in lambda (where the mixture's
+/// and image models' eps are smooth), recording x whenever the fine grid reaches a student time. One run rather than one
+/// per student step keeps the multistep history, so the teacher is of full order throughout.
+/// </summary>
+internal static class AmedTeacher
+{
+    public static ISolver Create(AmedTeacherSolver solver) => solver switch
+    {
+        AmedTeacherSolver.Unipc => new UniPc(new UniPcOptions { Order = 3 }),
+        AmedTeacherSolver.DpmSolverPlusPlus => new DpmSolverPlusPlus(new DpmSolverOptions
+        {
+            Order = 3, Method = DpmSolverMethod.Multistep, Multistep3 = Multistep3Variant.Taylor,
+        }),
+        _ => throw new ArgumentOutOfRangeException(nameof(solver)),
+    };
+
+    /// <summary>The fine grid: each student step [t_n, t_{n+1}] split into k steps uniform in lambda.</summary>
+    public static double[] Grid(Schedules.INoiseSchedule schedule, IReadOnlyList<double> times, int k)
+    {
+        var grid = new List<double> { times[0] };
+        for (int n = 0; n + 1 < times.Count; n++)
+        {
+            double l0 = schedule.Lambda(times[n]), l1 = schedule.Lambda(times[n + 1]);
+            for (int j = 1; j < k; j++) grid.Add(schedule.TimeOfLambda(l0 + (l1 - l0) * j / k));
+            grid.Add(times[n + 1]);
+        }
+        return [.. grid];
+    }
+
+    /// <summary>x of the teacher at t_1, ..., t_N (N + 0 tensors, caller owns them) from <paramref name="initial"/> at t_0.</summary>
+    public static Tensor[] Trajectory(ISolver teacher, IDenoiser model, INoiseSource noise, IReadOnlyList<double> times, int k,
+        Tensor initial, CancellationToken cancellation)
+    {
+        var grid = Grid(model.Schedule, times, k);
+        var recorder = new Recorder(k, times.Count - 1);
+        try
+        {
+            var context = new SamplingContext
+            {
+                Model = model, Times = grid, Initial = initial, Noise = noise, Observer = recorder, Cancellation = cancellation,
+            };
+            teacher.Sample(context).Dispose();
+            return recorder.States;
+        }
+        catch
+        {
+            foreach (var state in recorder.States) state?.Dispose();
+            throw;
+        }
+    }
+
+    sealed class Recorder(int k, int steps) : ISamplingObserver
+    {
+        public Tensor[] States { get; } = new Tensor[steps];
+
+        public void OnStep(in StepInfo step)
+        {
+            if ((step.Step + 1) % k != 0) return;
+            var copy = step.X.detach().clone();
+            copy.DetachFromDisposeScope();
+            States[(step.Step + 1) / k - 1] = copy;
+        }
+    }
+}

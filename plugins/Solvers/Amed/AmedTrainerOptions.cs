@@ -1,0 +1,38 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Plugins.Solvers.Amed;
+
+public sealed class AmedTrainerOptions
+{
+    [Description("the step to train: 'amed' (AMED-Solver) or 'ipndm' (AMED-Plugin on iPNDM)")]
+    public AmedBase Base { get; set; } = AmedBase.Amed;
+
+    [Description("iPNDM's highest Adams-Bashforth order (base 'ipndm')"), Range(1, 4)]
+    public int MaxOrder { get; set; } = 4;
+
+    [Description("replace the first evaluation by AMED's analytic first step (n steps cost 2n - 1 NFE instead of 2n)")]
+    public bool AnalyticFirstStep { get; set; } = true;
+
+    [Description("the teacher solver whose trajectory is distilled")]
+    public AmedTeacherSolver Teacher { get; set; } = AmedTeacherSolver.Unipc;
+
+    [Description("teacher steps per student step (uniform in lambda)"), Range(2, 10_000)]
+    public int TeacherSteps { get; set; } = 32;
+
+    [Description("training samples: the pipeline's first ones (null = all of sampling.count); train on other seeds than you evaluate on")]
+    [Range(1, int.MaxValue)]
+    public int? Samples { get; set; }
+
+    [Description("values of r tried on a uniform grid in (0, 1) per step before the golden-section refinement"), Range(3, 1000)]
+    public int GridPoints { get; set; } = 16;
+
+    [Description("golden-section iterations on r per step after the grid"), Range(0, 100)]
+    public int RefineIterations { get; set; } = 20;
+
+    [Description("score the pipeline with the trained predictor and with r = 1/2, c = 1 after training (two full runs)")]
+    public bool Score { get; set; } = true;
+
+    [Description("file name of the predictor in the output folder")]
+    public string File { get; set; } = "amed.json";
+}
