@@ -99,12 +99,13 @@ public sealed class AnalyticDpm(AnalyticDpmOptions options) : IOfflineOptimizer
         };
     }
 
-    /// <summary>Increasing times of the table (see <see cref="VarianceTimes"/>); a run's final time 0 is never evaluated.</summary>
+    /// <summary>Increasing times of the table (see <see cref="VarianceTimes"/>).</summary>
     double[] Times(INoiseSchedule schedule, IReadOnlyList<double> pipelineTimes)
     {
         var mode = options.Times;
         if (mode == VarianceTimes.Pipeline)
-            return pipelineTimes.Where(t => t > 0).Distinct().Order().ToArray();
+            // Every step starts from one of these; the final time is never a step's start.
+            return pipelineTimes.Take(pipelineTimes.Count - 1).Where(t => t > 0).Distinct().Order().ToArray();
         if (mode == VarianceTimes.Auto && schedule.TrainingSteps is int n)
             // Discrete step i is time (i + 1) / N (the DPM-Solver convention the schedules follow).
             return Enumerable.Range(1, n).Select(i => (double)i / n).ToArray();

@@ -8,7 +8,7 @@ public enum VarianceTimes
 {
     /// <summary>Every training step of a discrete schedule (covers every run on it); a grid of 'points' times otherwise.</summary>
     Auto,
-    /// <summary>The pipeline's own times (cheapest; the table then serves only runs that start their steps at those times).</summary>
+    /// <summary>The times the pipeline's steps start from (cheapest; the table then serves runs whose steps start within their range).</summary>
     Pipeline,
     /// <summary>'points' times uniform in t over [TMin, TMax]; runs in between interpolate linearly.</summary>
     Grid,
