@@ -13,7 +13,7 @@ public sealed class GaussianMixtureModelExport : PluginExport<GaussianMixtureMod
 /// (<see cref="ModelTime.Alpha"/>, <see cref="ModelTime.Sigma"/>), so it fits any noise schedule. It offers its exact
 /// component posterior as the noisy classifier "gmm-posterior" for classifier guidance.
 /// </summary>
-public sealed class GaussianMixtureModel : IDiffusionModel, INoisyClassifierSource, IDisposable
+public sealed class GaussianMixtureModel : IDiffusionModel, INoisyClassifierSource, ITrainingData, IDisposable
 {
     public GaussianMixtureModel(GaussianMixtureOptions options)
     {
@@ -50,6 +50,19 @@ public sealed class GaussianMixtureModel : IDiffusionModel, INoisyClassifierSour
                 $"the gmm model has {Mixture.Dimension} values per sample but was given samples of shape [{string.Join(", ", x.shape.Skip(1))}]; " +
                 "make the pipeline's sample shape match the mixture's dimension", "$.model.sampleShape");
         return Mixture.Epsilon(x, time.Alpha, time.Sigma, Classes is null ? null : labels);
+    }
+
+    /// <summary>
+    /// Exact draws from the mixture (seeded on the CPU, so they do not depend on the device). Labels are the drawn
+    /// components when the model is conditional (a label selects its component), else null.
+    /// </summary>
+    public (torch.Tensor Samples, torch.Tensor? Labels) Draw(int count, long seed, torch.Device device, torch.ScalarType dtype)
+    {
+        using var generator = new torch.Generator(unchecked((ulong)seed));
+        var (samples, components) = Mixture.Sample(count, generator);
+        using (samples)
+        using (components)
+            return (samples.to(dtype, device), Classes is null ? null : components.to(device));
     }
 
     public void Dispose() => Mixture.Dispose();

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
@@ -16,6 +17,11 @@ public sealed class DdimOptions
     [Description("0 = deterministic DDIM, 1 = DDPM posterior noise (beta-tilde); values between interpolate (Song et al. 2021, eq. (16))")]
     [Range(0.0, 1.0)]
     public double Eta { get; set; } = 0.0;
+
+    [Description("variance.json written by the 'analytic-dpm' optimizer: the noise added each step becomes Analytic-DPM's optimal " +
+                 "variance for this eta's mean (Bao et al. 2022, Theorem 1, clipped by Theorem 2); with eta = 0 this is their Analytic-DDIM, " +
+                 "which then adds noise; relative to the definition's folder")]
+    public string? AnalyticVariance { get; set; }
 }
 
 /// <summary>
@@ -26,10 +32,16 @@ public sealed class DdimOptions
 /// every eta keeps the marginals and the sampler is valid on VE and EDM schedules too. With eta = 0 it is the
 /// first-order DPM-Solver, i.e. Euler's method for x/alpha in sigma/alpha.
 /// </summary>
-public sealed class Ddim(DdimOptions options) : ISolver
+public sealed class Ddim(DdimOptions options, RunEnvironment? environment = null) : ISolver
 {
+    readonly AnalyticVariance? analytic = AnalyticVariance.Load(options.AnalyticVariance, environment);
+
+    /// <summary>Each step reads only x and its own two times.</summary>
+    public bool OneStep => true;
+
     public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times) =>
-        TimesCheck.Problems("ddim", schedule, times);
+        analytic is null ? TimesCheck.Problems("ddim", schedule, times)
+            : TimesCheck.Problems("ddim", schedule, times).Concat(analytic.Problems("ddim", times));
 
     public Tensor Sample(SamplingContext context) => StepLoop.Run(context, (x, step) =>
     {
@@ -40,7 +52,10 @@ public sealed class Ddim(DdimOptions options) : ISolver
         double noiseShare2 = options.Eta * options.Eta * Numerics.OneMinusExpNeg(2 * step.H);
         // Eq. (12): predicted x_0, direction pointing to x_t, random noise.
         var next = Linear.Combine(t.Alpha, x0, t.Sigma * Math.Sqrt(1 - noiseShare2), eps);
-        if (noiseShare2 == 0 || step.IntoClean) return next;
-        return next.AddScaled_(t.Sigma * Math.Sqrt(noiseShare2), context.Noise.NormalLike(x));
+        if (step.IntoClean) return next;
+        // The mean stays eq. (12)'s; Analytic-DPM replaces only its variance sigma_t(eta)^2 (their lambda_n^2).
+        double scale = analytic is not null ? Math.Sqrt(analytic.Variance(s, t, t.Sigma * t.Sigma * noiseShare2)) : t.Sigma * Math.Sqrt(noiseShare2);
+        if (scale == 0) return next;
+        return next.AddScaled_(scale, context.Noise.NormalLike(x));
     });
 }

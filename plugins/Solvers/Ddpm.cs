@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
@@ -23,6 +24,10 @@ public sealed class DdpmOptions
 {
     [Description("step variance: 'beta-tilde' (posterior variance, 'fixed_small') or 'beta' (forward variance, 'fixed_large')")]
     public DdpmVariance Variance { get; set; } = DdpmVariance.BetaTilde;
+
+    [Description("variance.json written by the 'analytic-dpm' optimizer: each step's variance becomes Analytic-DPM's optimal one " +
+                 "(Bao et al. 2022, Theorem 1, clipped by Theorem 2) and 'variance' is ignored; relative to the definition's folder")]
+    public string? AnalyticVariance { get; set; }
 }
 
 /// <summary>
@@ -31,8 +36,13 @@ public sealed class DdpmOptions
 /// transition is x_s = sqrt(1 - beta) x_t + sqrt(beta) z with 1 - beta = alpha_s^2 / alpha_t^2, so skipped
 /// steps use the same formulas. One model evaluation per step; the step into t = 0 adds no noise.
 /// </summary>
-public sealed class Ddpm(DdpmOptions options) : ISolver
+public sealed class Ddpm(DdpmOptions options, RunEnvironment? environment = null) : ISolver
 {
+    readonly AnalyticVariance? analytic = AnalyticVariance.Load(options.AnalyticVariance, environment);
+
+    /// <summary>Each step reads only x and its own two times.</summary>
+    public bool OneStep => true;
+
     public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times)
     {
         if (!schedule.VariancePreserving)
@@ -40,6 +50,8 @@ public sealed class Ddpm(DdpmOptions options) : ISolver
                 "('beta', 'beta-tilde') are those of the VP Markov chain x_s = sqrt(1 - beta) x_t + sqrt(beta) z (Ho et al. 2020); " +
                 "on this schedule use 'ddim' with eta = 1 (the same posterior sampler written for any schedule) or 'euler-maruyama'";
         foreach (var problem in TimesCheck.Problems("ddpm", schedule, times)) yield return problem;
+        if (analytic is not null)
+            foreach (var problem in analytic.Problems("ddpm", times)) yield return problem;
     }
 
     public Tensor Sample(SamplingContext context) => StepLoop.Run(context, (x, step) =>
@@ -54,8 +66,11 @@ public sealed class Ddpm(DdpmOptions options) : ISolver
         var mean = Linear.Combine(t.Alpha * beta / sigmaS2, x0, Math.Exp(s.LogAlpha - t.LogAlpha) * sigmaT2 / sigmaS2, x);
         if (step.IntoClean) return mean;
 
-        // Eq. (7): beta-tilde = (1 - abar_t) / (1 - abar_s) beta; or beta itself.
-        double variance = options.Variance == DdpmVariance.BetaTilde ? beta * sigmaT2 / sigmaS2 : beta;
+        // Eq. (7): beta-tilde = (1 - abar_t) / (1 - abar_s) beta; or beta itself. The mean above is the DDIM family's
+        // with lambda^2 = beta-tilde, so Analytic-DPM's variance for this mean is the one for that lambda^2.
+        double betaTilde = beta * sigmaT2 / sigmaS2;
+        double variance = analytic is not null ? analytic.Variance(s, t, betaTilde)
+            : options.Variance == DdpmVariance.BetaTilde ? betaTilde : beta;
         return mean.AddScaled_(Math.Sqrt(variance), context.Noise.NormalLike(x));
     });
 }

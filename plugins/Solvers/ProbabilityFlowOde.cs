@@ -35,6 +35,9 @@ public sealed class ProbabilityFlowOde(ProbabilityFlowOdeOptions options) : ISol
 {
     bool Heun => options.Method == OdeMethod.Heun;
 
+    /// <summary>Euler and Heun steps read only x and their own two times (Heun's end evaluation is skipped only into t = 0).</summary>
+    public bool OneStep => true;
+
     public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times) =>
         TimesCheck.Problems("pf-ode", schedule, times, evaluatesLast: Heun);
 

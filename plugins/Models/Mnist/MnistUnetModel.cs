@@ -28,7 +28,7 @@ public sealed class MnistUnetModelOptions
 /// schedule with 1000 steps (the checkpoint's JSON records the schedule); pair it with
 /// { "type": "discrete", "betaSchedule": "linear" }.
 /// </summary>
-public sealed class MnistUnetModel : IDiffusionModel, INoisyClassifierSource, IDisposable
+public sealed class MnistUnetModel : IDiffusionModel, INoisyClassifierSource, ITrainingData, IDisposable
 {
     readonly MnistUnet network;
     readonly RunEnvironment environment;
@@ -105,10 +105,37 @@ public sealed class MnistUnetModel : IDiffusionModel, INoisyClassifierSource, ID
         return scope.MoveToOuter(eps.dtype == x.dtype ? eps : eps.to_type(x.dtype));
     }
 
+    (Tensor Images, Tensor Labels)? training;
+
+    /// <summary>
+    /// Digits of the training split (never the 1000 held out for the metric) from .cache/mnist, found as
+    /// <see cref="DefaultFiles"/> says, chosen without replacement by <paramref name="seed"/>, with their labels.
+    /// A missing folder is an error that names scripts/fetch-mnist.sh.
+    /// </summary>
+    public (Tensor Samples, Tensor? Labels) Draw(int count, long seed, Device device, ScalarType dtype)
+    {
+        if (training is null)
+        {
+            using var digits = Data.MnistDigits.Load(null, environment.BaseDirectory);
+            var (images, labels) = digits.Train();
+            training = (images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
+        }
+        var (all, allLabels) = training.Value;
+        if (count > all.shape[0])
+            throw new PipelineInputException($"asked for {count} MNIST training digits but the training split has {all.shape[0]}");
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed));
+        var index = randperm(all.shape[0], generator: generator).narrow(0, 0, count);
+        var samples = all.index_select(0, index).to(dtype, device);
+        var chosen = allLabels.index_select(0, index).to(device);
+        return (scope.MoveToOuter(samples), scope.MoveToOuter(chosen));
+    }
+
     public void Dispose()
     {
         network.Dispose();
         classifier?.Dispose();
+        if (training is { } t) { t.Images.Dispose(); t.Labels.Dispose(); }
     }
 }
 

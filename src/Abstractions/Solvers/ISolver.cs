@@ -15,6 +15,14 @@ public interface ISolver
     /// <summary>Model evaluations the solver will make for the given times (for progress and reports).</summary>
     int Evaluations(IReadOnlyList<double> times) => times.Count - 1;
 
+    /// <summary>
+    /// True when each step depends only on the current x and that step's two times (no history, no look at the
+    /// other times, the same work whether or not the step is the last): running the solver on the 2-time contexts
+    /// (t_i, t_i+1) one after another then gives exactly the full run. Online optimizers that act between steps
+    /// (adaptive momentum) need it.
+    /// </summary>
+    bool OneStep => false;
+
     /// <summary>Runs the solver. Returns a new tensor; per-step temporaries are disposed.</summary>
     torch.Tensor Sample(SamplingContext context);
 }

@@ -6,11 +6,15 @@ public static class NameSuggester
     public static string? Closest(string name, IEnumerable<string> candidates)
     {
         string? best = null;
-        int bestDistance = int.MaxValue;
+        int bestDistance = int.MaxValue, bestPrefix = -1;
+        var lower = name.ToLowerInvariant();
         foreach (var c in candidates)
         {
-            int d = Distance(name.ToLowerInvariant(), c.ToLowerInvariant());
-            if (d < bestDistance) { bestDistance = d; best = c; }
+            var other = c.ToLowerInvariant();
+            int d = Distance(lower, other);
+            // Between equally distant names, a typo more likely keeps the start of the word.
+            int prefix = CommonPrefix(lower, other);
+            if (d < bestDistance || (d == bestDistance && prefix > bestPrefix)) { bestDistance = d; bestPrefix = prefix; best = c; }
         }
         return best is not null && bestDistance <= Math.Max(2, (name.Length + 1) / 2) ? best : null;
     }
@@ -18,6 +22,13 @@ public static class NameSuggester
     /// <summary>" Did you mean 'x'?" or empty.</summary>
     public static string Hint(string name, IEnumerable<string> candidates) =>
         Closest(name, candidates) is { } c ? $" Did you mean '{c}'?" : "";
+
+    static int CommonPrefix(string a, string b)
+    {
+        int n = 0;
+        while (n < a.Length && n < b.Length && a[n] == b[n]) n++;
+        return n;
+    }
 
     static int Distance(string a, string b)
     {
