@@ -46,7 +46,7 @@ compare() { job "$1" "$2" "/tmp/runs/$1" "${app[@]}" compare "examples/$1.json" 
 optimize() { job "$1" "$2" "$3" "${app[@]}" optimize "examples/$1.json" --overwrite --quiet; }
 
 # Samples per second of the default pipeline (report.json's sampling time; model loading excluded).
-job mnist-ddim 120 /tmp/runs/mnist-ddim "${app[@]}" run examples/mnist-ddim.json --output /tmp/runs/mnist-ddim --overwrite --quiet
+job mnist-ddim 40 /tmp/runs/mnist-ddim "${app[@]}" run examples/mnist-ddim.json --output /tmp/runs/mnist-ddim --overwrite --quiet
 python3 - "$out" <<'PY'
 import json, sys
 r = json.load(open("/tmp/runs/mnist-ddim/report.json"))
@@ -55,7 +55,7 @@ print(line); open(sys.argv[1] + "/samples-per-second.txt", "a").write(line + "\n
 d = json.load(open("examples/mnist-ddim.json")); d["sampling"].update({"count": 1000, "batchSize": 1000}); d["outputs"] = {"grid": False}
 json.dump(d, open("examples/.mnist-ddim-1000.json", "w"))
 PY
-job mnist-ddim-1000 120 /tmp/runs/mnist-ddim-1000 "${app[@]}" run examples/.mnist-ddim-1000.json --output /tmp/runs/mnist-ddim-1000 --overwrite --quiet
+job mnist-ddim-1000 40 /tmp/runs/mnist-ddim-1000 "${app[@]}" run examples/.mnist-ddim-1000.json --output /tmp/runs/mnist-ddim-1000 --overwrite --quiet
 python3 - "$out" <<'PY'
 import json, sys
 r = json.load(open("/tmp/runs/mnist-ddim-1000/report.json"))
@@ -64,17 +64,17 @@ print(line); open(sys.argv[1] + "/samples-per-second.txt", "a").write(line + "\n
 PY
 
 # Issue tables, most important first.
-compare compare-mnist-fast 150
-compare compare-mnist-cfg 120
-compare compare-mnist-classifier 150
+compare compare-mnist-fast 90
+compare compare-mnist-cfg 75
+compare compare-mnist-classifier 90
 
 # AMED-Solver: train the step tables (NFE 3, NFE 5, AMED-Plugin on iPNDM at NFE 5), then compare at NFE 3 and 5.
-optimize amed-train-mnist-nfe3 120 runs/amed-mnist-nfe3
-optimize amed-train-mnist 120 runs/amed-mnist-nfe5
-optimize amed-train-mnist-plugin 120 runs/amed-mnist-plugin-nfe5
-compare compare-amed-mnist 120
+optimize amed-train-mnist-nfe3 45 runs/amed-mnist-nfe3
+optimize amed-train-mnist 45 runs/amed-mnist-nfe5
+optimize amed-train-mnist-plugin 45 runs/amed-mnist-plugin-nfe5
+compare compare-amed-mnist 40
 
 # AutoDiffusion: search DDIM schedules at NFE 4 and 6 (on samples of seed 2), compare on mnist-fid.json (seed 1).
-optimize search-mnist 100 runs/search-mnist
-optimize search-mnist-nfe6 100 runs/search-mnist-nfe6
-compare compare-search-mnist 60
+optimize search-mnist 60 runs/search-mnist
+optimize search-mnist-nfe6 60 runs/search-mnist-nfe6
+compare compare-search-mnist 30
