@@ -6,18 +6,21 @@ using static TorchSharp.torch;
 namespace Pipeline.Plugins.Solvers;
 
 [Plugin(PluginKinds.Solver, "deis", Aliases = "deis-tab,deis_tab,tab-deis",
-    Summary = "DEIS (Zhang and Chen 2023), tAB: exponential integrator with Adams-Bashforth extrapolation of eps in t, orders 1-3; any schedule")]
+    Summary = "DEIS (Zhang and Chen 2023): exponential integrator with multistep extrapolation of eps in t (tAB, default) " +
+        "or in log rho ('variant': 'logrho', diffusers' DEISMultistepScheduler), orders 1-3; any schedule")]
 public sealed class DeisExport : PluginExport<Deis, DeisOptions>;
 
 /// <summary>
-/// tAB-DEIS (Zhang and Chen 2023): the exponential integrator of the probability-flow ODE with eps extrapolated by the
-/// Lagrange polynomial in t through the last r = min(order, i + 1) evaluations (multistep Adams-Bashforth in t):
+/// DEIS (Zhang and Chen 2023): the exponential integrator of the probability-flow ODE with eps extrapolated by the
+/// Lagrange polynomial through the last r = min(order, i + 1) evaluations (lowered over the last steps with
+/// lowerOrderFinal):
 /// <code>
 /// x_t = (alpha_t / alpha_s) x_s + sum_{j &lt; r} C_j eps(x_{t_{i-j}}, t_{i-j}),
 /// </code>
-/// C_j from <see cref="DeisCoefficients"/>, all computed before the loop. One evaluation per step, at its start, so a
-/// final time of 0 is fine (rho = sigma / alpha = 0 there). This is the paper's tAB variant; its rhoAB extrapolates in
-/// rho = sigma / alpha instead, and diffusers' DEISMultistepScheduler ('logrho') in log rho = -lambda.
+/// all C_j computed before the loop. 'tab' (default, the paper's tAB) interpolates in t, C_j by quadrature
+/// (<see cref="DeisCoefficients"/>); 'logrho' (diffusers' DEISMultistepScheduler) in log rho = -lambda, C_j in closed
+/// form (<see cref="DeisLogRho"/>). One evaluation per step, at its start, so a final time of 0 is fine
+/// (rho = sigma / alpha = 0 there). The paper's rhoAB (in rho itself) is not implemented.
 /// </summary>
 public sealed class Deis(DeisOptions options) : ISolver
 {
@@ -28,7 +31,7 @@ public sealed class Deis(DeisOptions options) : ISolver
 
     public Tensor Sample(SamplingContext context)
     {
-        var plan = DeisCoefficients.Plan(context.Schedule, context.Times, options.Order);
+        var plan = DeisCoefficients.Plan(context.Schedule, context.Times, options);
         using var history = new MultistepHistory(options.Order);
         return StepLoop.Run(context, (x, step) =>
         {

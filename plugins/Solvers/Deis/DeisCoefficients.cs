@@ -3,7 +3,7 @@ using Pipeline.Schedules;
 
 namespace Pipeline.Plugins.Solvers;
 
-/// <summary>One tAB-DEIS step: x_t = XWeight x_s + sum_j Eps[j] eps_j, eps_0 at s, eps_1 one step earlier, ...</summary>
+/// <summary>One DEIS step (either variant): x_t = XWeight x_s + sum_j Eps[j] eps_j, eps_0 at s, eps_1 one step earlier, ...</summary>
 internal sealed record DeisStep(double XWeight, double[] Eps);
 
 /// <summary>
@@ -26,16 +26,29 @@ internal static class DeisCoefficients
 {
     static readonly GaussLegendre Rule = new(16);
 
-    /// <summary>The plan of a run over <paramref name="times"/>; step i uses order min(order, i + 1).</summary>
-    public static DeisStep[] Plan(INoiseSchedule schedule, IReadOnlyList<double> times, int order)
+    /// <summary>Below this many steps the default of the log-rho variant lowers the order over the last steps (diffusers' lower_order_final).</summary>
+    public const int LowerOrderFinalBelow = 15;
+
+    /// <summary>The tAB plan of a run over <paramref name="times"/>; step i uses order min(order, i + 1).</summary>
+    public static DeisStep[] Plan(INoiseSchedule schedule, IReadOnlyList<double> times, int order) =>
+        Plan(schedule, times, new DeisOptions { Order = order });
+
+    /// <summary>
+    /// The plan of a run over <paramref name="times"/>: step i uses order min(order, i + 1), and with lowerOrderFinal
+    /// also at most steps - i (the last step first order, the one before at most second).
+    /// </summary>
+    public static DeisStep[] Plan(INoiseSchedule schedule, IReadOnlyList<double> times, DeisOptions options)
     {
         int steps = times.Count - 1;
+        bool logRho = options.Variant == DeisVariant.Logrho;
+        bool lowerFinal = options.LowerOrderFinal ?? (logRho && steps < LowerOrderFinalBelow);
         var plan = new DeisStep[steps];
         for (int i = 0; i < steps; i++)
         {
-            int r = Math.Min(order, i + 1);
+            int r = Math.Min(options.Order, i + 1);
+            if (lowerFinal) r = Math.Min(r, steps - i);
             var nodes = Enumerable.Range(0, r).Select(j => times[i - j]).ToArray();
-            plan[i] = Step(schedule, nodes, times[i + 1]);
+            plan[i] = logRho ? DeisLogRho.Step(schedule, nodes, times[i + 1]) : Step(schedule, nodes, times[i + 1]);
         }
         return plan;
     }

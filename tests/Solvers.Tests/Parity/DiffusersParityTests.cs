@@ -19,7 +19,7 @@ namespace Pipeline.Tests.Parity;
 /// <summary>
 /// Against the schedulers of the diffusers library: tests/Fixtures/Parity/diffusers holds their final samples on the
 /// exact mixture eps (linear betas, N = 1000, 64 samples from one x_T) for DDIMScheduler, DPMSolverMultistepScheduler,
-/// DPMSolverSinglestepScheduler, UniPCMultistepScheduler and PNDMScheduler in many configurations
+/// DPMSolverSinglestepScheduler, UniPCMultistepScheduler, PNDMScheduler and DEISMultistepScheduler in many configurations
 /// (make_diffusers_parity.py). Ours run the matching
 /// plugins with the time-step plugin configured as the scheduler is (spacing rule, steps offset, final target), never
 /// with times copied from the fixture; a separate test checks that those plugins give the scheduler's own timesteps.
@@ -30,8 +30,8 @@ public class DiffusersParityTests(ITestOutputHelper output)
     const double Float32Tolerance = 1e-4;
 
     /// <summary>
-    /// Our float64 run against diffusers' code run in float64: both evaluate the same formulas, what is left is rounding
-    /// (measured: at most 5.1e-14 over all runs).
+    /// Our float64 run against diffusers' code run in float64: both evaluate the same updates, what is left is rounding
+    /// (measured: at most 3.0e-13, DEIS log-rho order 3 at 20 steps; 5.1e-14 over the other schedulers).
     /// </summary>
     const double Float64Tolerance = 1e-11;
 
@@ -67,9 +67,10 @@ public class DiffusersParityTests(ITestOutputHelper output)
                 Steps = Steps,
                 StepsOffset = Int("steps_offset", 0),
                 Variant = ddimFamily ? SpacingVariant.Ddim : SpacingVariant.DpmSolverMultistep,
+                // DEISMultistepScheduler has no final_sigmas_type: it always ends at the first training step's ratio.
                 SetAlphaToOne = ddimFamily
                     ? Bool("set_alpha_to_one", Scheduler == "DDIMScheduler")
-                    : Str("final_sigmas_type", "zero") == "zero",
+                    : Scheduler != "DEISMultistepScheduler" && Str("final_sigmas_type", "zero") == "zero",
             };
             return Str("timestep_spacing", ddimFamily ? "leading" : "linspace") switch
             {
@@ -95,6 +96,13 @@ public class DiffusersParityTests(ITestOutputHelper output)
             }),
             "DPMSolverMultistepScheduler" => DpmFamily(DpmSolverMethod.Multistep),
             "DPMSolverSinglestepScheduler" => DpmFamily(DpmSolverMethod.Singlestep),
+            // lower_order_final (default on) applies below 15 steps in diffusers: our null for 'logrho'.
+            "DEISMultistepScheduler" => new Pipeline.Plugins.Solvers.Deis(new DeisOptions
+            {
+                Order = Int("solver_order", 2),
+                Variant = DeisVariant.Logrho,
+                LowerOrderFinal = Bool("lower_order_final", true) ? null : false,
+            }),
             _ => throw new InvalidOperationException($"no mapping for {Scheduler}"),
         };
 
@@ -246,6 +254,7 @@ public class DiffusersParityTests(ITestOutputHelper output)
         using var ref64 = NpyFile.Read(Path.Combine(Folder, "diffusers_f64.npy"));
         var failures = new List<string>();
         var worst = new Dictionary<string, (double D32, double D64, int Runs)>();
+        var outliers = new HashSet<string>();
         foreach (var c in Cases().Where(c => !c.Karras && c.Difference is null && c.Finite32 && c.Finite64))
         {
             using var r32 = ref32[c.Index];
@@ -262,13 +271,26 @@ public class DiffusersParityTests(ITestOutputHelper output)
                 var w = worst.GetValueOrDefault(c.Scheduler);
                 worst[c.Scheduler] = (Math.Max(w.D32, d32), Math.Max(w.D64, d64), w.Runs + 1);
                 if (nfe != c.Timesteps.Length) failures.Add($"{c}: NFE {nfe}, diffusers {c.Timesteps.Length}");
-                if (!(d32 <= Float32Tolerance)) failures.Add($"{c}: float32 max |diff| {d32:E2}");
+                if (own > Float32Tolerance)
+                {
+                    // diffusers' float32 run alone is further than the bound from its float64 run (DEIS third order at
+                    // 20 steps: its log-rho coefficients are differences of antiderivatives taken in float32). There
+                    // our float32 run must meet the bound against diffusers' float64 run, and its distance to the
+                    // float32 run must be no more than diffusers' own error plus the bound.
+                    double vs64 = DpmHelpers.MaxAbsDiff(ours32, r64);
+                    output.WriteLine($"{c}: diffusers' float32 error exceeds the bound; our float32 vs its float64 {vs64:E2}");
+                    outliers.Add(c.Scheduler);
+                    if (!(vs64 <= Float32Tolerance)) failures.Add($"{c}: float32 vs diffusers' float64 max |diff| {vs64:E2}");
+                    if (!(d32 <= own + Float32Tolerance)) failures.Add($"{c}: float32 max |diff| {d32:E2}, diffusers' own {own:E2}");
+                }
+                else if (!(d32 <= Float32Tolerance)) failures.Add($"{c}: float32 max |diff| {d32:E2}");
                 if (!(d64 <= Float64Tolerance)) failures.Add($"{c}: float64 max |diff| {d64:E2}");
             }
         }
         foreach (var (name, w) in worst)
             output.WriteLine($"{name}: {w.Runs} runs, worst float32 {w.D32:E2}, float64 {w.D64:E2}");
-        Assert.True(worst.Count == 5, "every scheduler family has cases");
+        Assert.True(worst.Count == 6, "every scheduler family has cases");
+        Assert.True(outliers.All(name => name == "DEISMultistepScheduler"), $"diffusers' float32 error exceeds the bound in {string.Join(", ", outliers)}");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Parity fixtures against the schedulers of the diffusers library (DDIM, multistep DPM-Solver / DPM-Solver++, UniPC,
-PNDM / PLMS), read by tests/Solvers.Tests/Parity/DiffusersParityTests.cs.
+PNDM / PLMS, DEIS), read by tests/Solvers.Tests/Parity/DiffusersParityTests.cs.
 
 The reference is not part of this repository and is not installed from a package index: pass the folder that holds the
 `diffusers` package source (the folder containing `diffusers/schedulers/scheduling_ddim.py` etc.). The fixtures in this
@@ -10,7 +10,7 @@ folder were made from diffusers 0.37.0.dev0 (src/diffusers of a mirror of the ma
     /usr/bin/python3 tests/Fixtures/Parity/diffusers/make_diffusers_parity.py /path/to/diffusers-src
 
 Only the scheduler modules are imported (scheduling_ddim, scheduling_dpmsolver_multistep, scheduling_dpmsolver_singlestep,
-scheduling_unipc_multistep, scheduling_pndm); the package's heavy dependencies are not needed when the folder provides
+scheduling_unipc_multistep, scheduling_pndm, scheduling_deis_multistep); the package's heavy dependencies are not needed when the folder provides
 minimal `configuration_utils` (ConfigMixin / register_to_config keeping the init arguments in `.config`), `utils`
 (BaseOutput, deprecate, is_scipy_available) and `utils.torch_utils` (randn_tensor) modules.
 
@@ -59,6 +59,7 @@ MODULES = {
     'DPMSolverSinglestepScheduler': 'scheduling_dpmsolver_singlestep',
     'UniPCMultistepScheduler': 'scheduling_unipc_multistep',
     'PNDMScheduler': 'scheduling_pndm',
+    'DEISMultistepScheduler': 'scheduling_deis_multistep',
 }
 
 
@@ -126,6 +127,15 @@ def cases():
         add('DPMSolverMultistepScheduler', 5, algorithm_type='dpmsolver++', solver_order=order)
         add('UniPCMultistepScheduler', 5, solver_order=order)
         add('DPMSolverSinglestepScheduler', 5, algorithm_type='dpmsolver++', solver_order=order)
+    # DEISMultistepScheduler (log-rho): appended so that the indices of the cases above stay as they were. Orders 1-3,
+    # the three spacing rules, lower_order_final as shipped (on below 15 steps) and, at 10 steps, off.
+    for steps in [10, 20]:
+        for order in [1, 2, 3]:
+            add('DEISMultistepScheduler', steps, solver_order=order)
+            add('DEISMultistepScheduler', steps, solver_order=order, timestep_spacing='leading', steps_offset=1)
+            add('DEISMultistepScheduler', steps, solver_order=order, timestep_spacing='trailing')
+    for order in [2, 3]:
+        add('DEISMultistepScheduler', 10, solver_order=order, lower_order_final=False)
     return out
 
 
