@@ -76,8 +76,9 @@ public sealed class GaussianMixture
         using var idx = tensor(comps);
         using var mu = meanTensor.index_select(0, idx);
         using var sd = variances.index_select(0, idx).sqrt().unsqueeze(-1);
-        using var std = (sd.square() * (alpha * alpha) + sigma * sigma).sqrt();
-        return ((mu * alpha).add_(z * std), comps);
+        using Scalar a = alpha, a2 = alpha * alpha, s2 = sigma * sigma;
+        using var std = sd.square().mul_(a2).add_(s2).sqrt_();
+        return (mu.mul(a).add_(z.mul(std)), comps);
     }
 
     public double Mean(int d) => Enumerable.Range(0, Components).Sum(k => Weights[k] * Means[k][d]);
