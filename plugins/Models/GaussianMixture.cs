@@ -172,9 +172,9 @@ public sealed class GaussianMixture : IDisposable
         {
             // Component k alone: eps_k = sigma (x - alpha mu_k) / v_k.
             var labelsHere = labels.to(flat.device);
-            var pick = labelsHere.clamp_min(0);
-            var single = flat.mul(terms.Precision.index_select(0, pick)).sub_(terms.Center.index_select(0, pick));
             using var zero = 0L.ToScalar();
+            var pick = labelsHere.clamp_min(zero);
+            var single = flat.mul(terms.Precision.index_select(0, pick)).sub_(terms.Center.index_select(0, pick));
             eps = where(labelsHere.ge(zero).unsqueeze(1), single, eps);
         }
         using var s = sigma.ToScalar();
@@ -201,7 +201,7 @@ public sealed class GaussianMixture : IDisposable
         var center = p.Means.mul(precision).mul_(a);
         // sum_d (alpha^2 mu^2 / v + log(2 pi v)) per component.
         var constant = p.Means.mul(center).sum(-1).mul_(a).sub_(precision.log().sum(-1)).add_(logTwoPi);
-        var quadratic = precision.matmul(flat.square().t()).add_(center.matmul(flat.t()), minusTwo);
+        var quadratic = precision.matmul(flat.Squared().t()).add_(center.matmul(flat.t()), minusTwo);
         // Responsibilities come from this by softmax (log-sum-exp), so far-away components give 0, not 0/0.
         var logJoint = quadratic.add_(constant.unsqueeze(1)).mul_(minusHalf).add_(p.LogWeights.unsqueeze(1));
         return new Terms(flat, precision, center, logJoint);

@@ -20,7 +20,7 @@ public class ExactProbabilityFlowTests(ITestOutputHelper output)
         double a0 = t0 == 0 ? 1 : schedule.Alpha(t0), s0 = t0 == 0 ? 0 : schedule.Sigma(t0);
         double a1 = t1 == 0 ? 1 : schedule.Alpha(t1), s1 = t1 == 0 ? 0 : schedule.Sigma(t1);
         using var m = tensor(mu, float64);
-        using var v = tensor(s, float64).square();
+        using var v = tensor(s, float64).Squared();
         using var scale0 = (v * (a0 * a0) + s0 * s0).sqrt();
         using var scale1 = (v * (a1 * a1) + s1 * s1).sqrt();
         return (x - m * a0) / scale0 * scale1 + m * a1;

@@ -64,7 +64,7 @@ public static class Setup
     public static double Rmse(Tensor a, Tensor b)
     {
         using var d = a.sub(b);
-        using var sq = d.square().mean();
+        using var sq = d.Squared().mean();
         return Math.Sqrt(sq.item<double>());
     }
 }

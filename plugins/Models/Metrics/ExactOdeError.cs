@@ -33,7 +33,7 @@ public sealed class ExactOdeError(ExactOdeErrorOptions options) : IMetric, IDisp
         var reference = Exact(gmm, context);
         using var scope = torch.NewDisposeScope();
         var diff = context.Samples.to(torch.ScalarType.Float64).reshape(reference.shape).sub(reference);
-        double rmse = diff.square().mean().sqrt().item<double>();
+        double rmse = diff.Squared().mean().sqrt().item<double>();
         double max = diff.abs().max().item<double>();
         return new Dictionary<string, double> { ["rmse"] = rmse, ["max-abs-error"] = max };
     }

@@ -49,16 +49,16 @@ public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
         var sampleMean = x.mean([0]);
         var centred = x.sub(sampleMean);
         var sampleCovariance = centred.t().matmul(centred).div_(Math.Max(n - 1, 1));
-        double meanError = sampleMean.sub(mean).square().sum().item<double>();
-        double covError = sampleCovariance.sub(covariance).square().sum().item<double>();
+        double meanError = sampleMean.sub(mean).Squared().sum().item<double>();
+        double covError = sampleCovariance.sub(covariance).Squared().sum().item<double>();
 
         using var generator = new Generator(unchecked((ulong)options.Seed));
         var reference = Draw(mixture, components, generator);
         var directions = randn([dim, options.Projections], float64, generator: generator);
-        directions.div_(directions.square().sum([0], keepdim: true).sqrt_());
+        directions.div_(directions.Squared().sum([0], keepdim: true).sqrt_());
         var a = x.matmul(directions).sort(0).Values;
         var b = reference.matmul(directions).sort(0).Values;
-        double sliced = Math.Sqrt(a.sub(b).square().mean().item<double>());
+        double sliced = Math.Sqrt(a.sub(b).Squared().mean().item<double>());
 
         return new Dictionary<string, double>
         {

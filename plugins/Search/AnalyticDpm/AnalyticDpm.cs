@@ -60,14 +60,14 @@ public sealed class AnalyticDpm(AnalyticDpmOptions options) : IOfflineOptimizer
                     var xt = x0.mul(alpha).add_(noise, sigma);
                     var eps = denoiser.Epsilon(xt, t);
                     // ||eps||^2 / d per draw, in float64 so the sums below lose nothing.
-                    perTime[j] = inner.MoveToOuter(eps.to_type(float64).square().reshape(n, -1).mean([1]));
+                    perTime[j] = inner.MoveToOuter(eps.to_type(float64).Squared().reshape(n, -1).mean([1]));
                     evaluations += n;
                     context.Cancellation.ThrowIfCancellationRequested();
                 }
                 // One read-back per batch: [times, n].
                 var all = stack(perTime).cpu();
                 var sums = all.sum([1]).data<double>().ToArray();
-                var squares = all.square().sum([1]).data<double>().ToArray();
+                var squares = all.Squared().sum([1]).data<double>().ToArray();
                 for (int j = 0; j < times.Length; j++) { sum[j] += sums[j]; sumSquares[j] += squares[j]; }
             }
             finally

@@ -119,8 +119,8 @@ public sealed class AdaptiveMomentumSolver(ISolver inner, AdaptiveMomentumOption
     /// <summary>Mean of d^2 over each sample's coordinates, shaped [B, 1, ...] to broadcast against d.</summary>
     static Tensor MeanSquarePerSample(Tensor d)
     {
-        if (d.dim() < 2) return d.square();
+        if (d.dim() < 2) return d.Squared();
         var dims = Enumerable.Range(1, (int)d.dim() - 1).Select(k => (long)k).ToArray();
-        return d.square().mean(dims, keepdim: true);
+        return d.Squared().mean(dims, keepdim: true);
     }
 }

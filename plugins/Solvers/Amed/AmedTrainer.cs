@@ -262,7 +262,7 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
             // Not in place: to_type of a float64 tensor shares its storage, and the teacher's state must stay as it is.
             var b64 = b.to_type(ScalarType.Float64);
             var d64 = Targets[step].to_type(ScalarType.Float64).sub(a.to_type(ScalarType.Float64));
-            return new(b64.square().sum().item<double>(), b64.mul(d64).sum().item<double>(), d64.square().sum().item<double>());
+            return new(b64.Squared().sum().item<double>(), b64.mul(d64).sum().item<double>(), d64.Squared().sum().item<double>());
         }
 
         public void Advance(AmedStepParameters p, TimePoint from, TimePoint to)

@@ -84,5 +84,5 @@ public sealed class PredictorCorrector(PredictorCorrectorOptions options) : ISol
 
     /// <summary>Sum of squares over everything but the batch dimension, kept as [B, 1, ...] for broadcasting.</summary>
     static Tensor SquaredNorm(Tensor v, long[] sampleDims) =>
-        sampleDims.Length == 0 ? v.square() : v.square().sum(sampleDims, keepdim: true);
+        sampleDims.Length == 0 ? v.Squared() : v.Squared().sum(sampleDims, keepdim: true);
 }

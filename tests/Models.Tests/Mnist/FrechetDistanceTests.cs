@@ -34,7 +34,7 @@ public class FrechetDistanceTests
             using var m2 = tensor(new[] { -0.5, 0.4 });
             double det1 = s1.det().item<double>(), det2 = s2.det().item<double>();
             double traceRoot = Math.Sqrt(s1.matmul(s2).trace().item<double>() + 2 * Math.Sqrt(det1 * det2));
-            double expected = m1.sub(m2).square().sum().item<double>() + s1.trace().item<double>() + s2.trace().item<double>() - 2 * traceRoot;
+            double expected = m1.sub(m2).Squared().sum().item<double>() + s1.trace().item<double>() + s2.trace().item<double>() - 2 * traceRoot;
             double actual = FrechetDistance.Between(m1, s1, m2, s2);
             Assert.Equal(expected, actual, 10);
         }

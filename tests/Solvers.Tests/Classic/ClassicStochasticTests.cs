@@ -101,7 +101,7 @@ public class ClassicStochasticTests(ITestOutputHelper output)
         var (x, _) = Harness.Run(solver, gaussian, Edm, xT, [1.001, 1.0], noise);
         using (xT) using (x)
         {
-            double v = s * s + 1, measured = x.square().mean().item<double>() / v;
+            double v = s * s + 1, measured = x.Squared().mean().item<double>() / v;
             double predicted = (d + 2.0) / (d - 2) * (1 + r * r * d / (2.0 * (d - 2)));
             double standardError = Math.Sqrt(2.0 / (d * n)) * predicted;
             output.WriteLine($"variance / v = {measured:F4}; predicted {predicted:F4} (SE {standardError:F4})");

@@ -95,7 +95,7 @@ public static class Dpm
     public static double Rmse(Tensor a, Tensor b)
     {
         using var d = a.to_type(float64) - b.to_type(float64);
-        using var sq = d.square().mean();
+        using var sq = d.Squared().mean();
         return Math.Sqrt(sq.item<double>());
     }
 

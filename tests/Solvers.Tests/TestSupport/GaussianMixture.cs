@@ -55,7 +55,7 @@ public sealed class GaussianMixture
         var x64 = x.to_type(float64);
         var v = variances.mul(a2).add_(s2);                                 // [K]
         var diff = x64.unsqueeze(1).sub(meanTensor.mul(a));                 // [B, K, D]
-        var logp = logWeights.sub(v.mul(twoPi).log_().mul_(halfD)).sub(diff.square().sum(-1).mul_(half).div_(v));
+        var logp = logWeights.sub(v.mul(twoPi).log_().mul_(halfD)).sub(diff.Squared().sum(-1).mul_(half).div_(v));
         return (diff, v, logp.softmax(1));
     }
 
@@ -77,7 +77,7 @@ public sealed class GaussianMixture
         using var mu = meanTensor.index_select(0, idx);
         using var sd = variances.index_select(0, idx).sqrt().unsqueeze(-1);
         using Scalar a = alpha, a2 = alpha * alpha, s2 = sigma * sigma;
-        using var std = sd.square().mul_(a2).add_(s2).sqrt_();
+        using var std = sd.Squared().mul_(a2).add_(s2).sqrt_();
         return (mu.mul(a).add_(z.mul(std)), comps);
     }
 
