@@ -70,7 +70,7 @@ public sealed class DpmSolverOptions : IValidatableObject
     [Description("multistep only: runs of fewer than lowerOrderFinalBelow steps end with order 1 (and at most order 2 before it)")]
     public bool LowerOrderFinal { get; set; } = true;
 
-    [Description("step count below which lowerOrderFinal applies: 10 in the authors' current code, 15 in their first releases and in diffusers")]
+    [Description("step count below which lowerOrderFinal applies: 10 in the authors' current code, 15 in their first releases and in diffusers; on trained networks 15 or more avoids a ruinous third-order last step (docs/solvers.md)")]
     [Range(1, int.MaxValue)]
     public int LowerOrderFinalBelow { get; set; } = 10;
 

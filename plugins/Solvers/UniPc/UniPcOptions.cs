@@ -38,7 +38,8 @@ public sealed class UniPcOptions
     [Description("Apply the corrector UniC after every step but the last. It reuses the model evaluation of the next step, so it costs no extra evaluation (diffusers: disable_corrector empty)")]
     public bool Corrector { get; set; } = true;
 
-    [Description("Lower the order over the last steps to the steps left (min(order, steps left)), which steadies runs of few steps; " +
-        "null = only when there are fewer than 15 steps. The authors' code and diffusers apply it at every step count")]
-    public bool? LowerOrderFinal { get; set; }
+    [Description("Lower the order over the last steps to the steps left (min(order, steps left)): true (default) at every step count, " +
+        "as the authors' code and diffusers do; null = only with fewer than 15 steps; false = never (full order, for convergence studies). " +
+        "A full-order last step can ruin runs on trained networks (docs/solvers.md)")]
+    public bool? LowerOrderFinal { get; set; } = true;
 }
