@@ -144,6 +144,9 @@ public class RunTests
         Assert.Equal(0.0, (double)ddim["properties"]!["eta"]!["default"]!);
         Assert.False((bool)ddim["additionalProperties"]!);
         Assert.Contains(((JArray)schema["properties"]!["model"]!["oneOf"]!), m => (string?)m["title"] == "gmm");
+        var offline = (JArray)schema["$defs"]!["optimization"]!["properties"]!["optimizer"]!["oneOf"]!;
+        Assert.Equal(["amed-train", "analytic-dpm", "autodiffusion"], offline.Select(o => (string)o["title"]!).Order());
+        Assert.Contains(((JArray)schema["properties"]!["optimizers"]!["items"]!["oneOf"]!), o => (string?)o["title"] == "ams");
     }
 
     [Fact]

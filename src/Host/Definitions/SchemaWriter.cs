@@ -7,7 +7,10 @@ using Pipeline.Plugins;
 
 namespace Pipeline.Host.Definitions;
 
-/// <summary>Generates a JSON Schema (draft 2020-12) of pipeline definitions from the loaded plugins' options.</summary>
+/// <summary>
+/// Generates a JSON Schema (draft 2020-12) of pipeline definitions from the loaded plugins' options; <c>$defs/optimization</c>
+/// describes optimization files.
+/// </summary>
 public static class SchemaWriter
 {
     public static JObject Write(PluginCatalog catalog)
@@ -18,10 +21,34 @@ public static class SchemaWriter
         };
         JObject List(string kind) => new() { ["type"] = "array", ["items"] = Component(kind) };
 
+        // Optimization files (the optimize command) reference a pipeline and name an offline optimizer.
+        var optimization = new JObject
+        {
+            ["title"] = "Optimization file (pipeline optimize)",
+            ["type"] = "object",
+            ["additionalProperties"] = false,
+            ["required"] = new JArray("pipeline", "optimizer"),
+            ["properties"] = new JObject
+            {
+                ["$schema"] = new JObject { ["type"] = "string" },
+                ["name"] = new JObject { ["type"] = "string", ["description"] = "Optimization name; default output folder runs/<name>-optimize" },
+                ["pipeline"] = new JObject
+                {
+                    ["description"] = "The pipeline to optimize: a definition file (relative to this file) or an inline definition",
+                    ["oneOf"] = new JArray(new JObject { ["type"] = "string" }, new JObject { ["$ref"] = "#" }),
+                },
+                ["optimizer"] = Component(PluginKinds.OfflineOptimizer),
+                ["metric"] = Component(PluginKinds.Metric),
+                ["directory"] = new JObject { ["type"] = "string", ["description"] = "Output folder, relative to this file" },
+                ["overwrite"] = new JObject { ["type"] = "boolean", ["description"] = "Replace an existing output folder and start afresh" },
+            },
+        };
+
         return new JObject
         {
             ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
             ["title"] = "Sampling pipeline definition",
+            ["$defs"] = new JObject { ["optimization"] = optimization },
             ["type"] = "object",
             ["additionalProperties"] = false,
             ["required"] = new JArray(PipelineDefinition.Sections.Where(s => s.Value).Select(s => s.Key)),
