@@ -8,7 +8,11 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Tests;
 
-/// <summary>The train command on tiny networks and 64 digits, on the CPU.</summary>
+/// <summary>
+/// The train command on tiny networks and 64 digits, on the CPU. Training seeds torch's global generator at every step, so these tests run alone: a test of another class drawing from
+/// that generator at the same time would change the draws (seen as a resumed run that differed from an uninterrupted one).
+/// </summary>
+[Collection(nameof(GlobalRandomTests))]
 public class TrainTests : IClassFixture<TrainTests.Digits>
 {
     /// <summary>
@@ -206,3 +210,6 @@ public class TrainTests : IClassFixture<TrainTests.Digits>
         Assert.All(seeds, s => Assert.True(s >= 0));
     }
 }
+
+[CollectionDefinition(nameof(GlobalRandomTests), DisableParallelization = true)]
+public sealed class GlobalRandomTests;
