@@ -13,7 +13,7 @@ public enum AmedTeacherSolver
     Unipc,
 
     /// <summary>DPM-Solver++(3M) with the full third-order Taylor term, one evaluation per teacher step.</summary>
-    DpmSolverPlusPlus,
+    DpmSolverPp,
 }
 
 /// <summary>
@@ -26,8 +26,8 @@ internal static class AmedTeacher
 {
     public static ISolver Create(AmedTeacherSolver solver) => solver switch
     {
-        AmedTeacherSolver.Unipc => new UniPc(new UniPcOptions { Order = 3 }),
-        AmedTeacherSolver.DpmSolverPlusPlus => new DpmSolverPlusPlus(new DpmSolverOptions
+        AmedTeacherSolver.Unipc => new UniPc(new UniPcOptions { Order = 3, LowerOrderFinal = false }),
+        AmedTeacherSolver.DpmSolverPp => new DpmSolverPlusPlus(new DpmSolverOptions
         {
             Order = 3, Method = DpmSolverMethod.Multistep, Multistep3 = Multistep3Variant.Taylor,
         }),
