@@ -71,8 +71,8 @@ public class TrainTests : IClassFixture<TrainTests.Digits>
         Assert.True(losses[^1] < 0.7 * losses[0], $"losses {string.Join(", ", losses)}");
         Assert.True(File.Exists(Path.Combine(temp.Path, "mnist-lenet.ckpt")));
         Assert.True(File.Exists(Path.Combine(temp.Path, "mnist-lenet.json")));
-        // 64 training digits of one or two classes: better than chance on the 1000 held-out ones is all that is asked.
-        Assert.InRange(result.Evaluation["heldOutAccuracy"], 0.0, 1.0);
+        // 64 training digits of every class, 40 steps: well above chance (0.1) on the 1000 held-out ones is all that is asked.
+        Assert.True(result.Evaluation["heldOutAccuracy"] > 0.3, $"held-out accuracy {result.Evaluation["heldOutAccuracy"]}");
         Assert.Empty(Directory.GetFiles(temp.Path, "*.tmp-*"));
     }
 
