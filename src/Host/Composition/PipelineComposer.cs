@@ -171,17 +171,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
 
     static void CheckTimes(double[] times, INoiseSchedule schedule, JToken at)
     {
-        if (times.Length < 2)
-            throw DefinitionError.At(at, "the time-step schedule gave fewer than two times; ask for at least one step");
-        for (int i = 0; i < times.Length; i++)
-        {
-            if (!double.IsFinite(times[i]) || times[i] < 0 || times[i] > schedule.TMax * (1 + 1e-12))
-                throw DefinitionError.At(at, $"time {i} is {times[i]}, outside the noise schedule's range [0, {schedule.TMax}]");
-            if (i > 0 && !(times[i] < times[i - 1]))
-                throw DefinitionError.At(at, $"times must strictly decrease, but time {i} ({times[i]}) follows {times[i - 1]}");
-        }
-        if (times[^2] < schedule.TMin * (1 - 1e-9))
-            throw DefinitionError.At(at, $"the model would be evaluated at t = {times[^2]}, below the schedule's smallest time {schedule.TMin}; only the final time may go below it (to 0)");
+        if (TimeGrid.Problem(times, schedule) is { } problem) throw DefinitionError.At(at, problem);
     }
 
     static long[] SampleShape(SamplingSettings sampling, IDiffusionModel model, JObject doc)

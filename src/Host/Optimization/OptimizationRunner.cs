@@ -24,6 +24,7 @@ public static class OptimizationRunner
     /// <summary>Composes the pipeline and builds and checks the optimizer without running it; returns a one-line description.</summary>
     public static string Validate(PipelineHost host, PipelineDefinition file)
     {
+        CheckKeys(file.Document);
         var (pipeline, optimizer, written) = Prepare(host, file);
         using (pipeline)
         {
@@ -94,11 +95,10 @@ public static class OptimizationRunner
             throw DefinitionError.At(dir, "\"directory\" must be a folder path");
     }
 
-    /// <summary>The pipeline (the file's metric replacing its metrics) and the optimizer, built and checked.</summary>
+    /// <summary>The pipeline (the file's metric replacing its metrics) and the optimizer, built and checked; keys are checked by the caller.</summary>
     static (Composition.ComposedPipeline Pipeline, IOfflineOptimizer Optimizer, JObject Written) Prepare(PipelineHost host, PipelineDefinition file)
     {
         var doc = file.Document;
-        CheckKeys(doc);
         var spec = doc["optimizer"] as JObject
             ?? throw DefinitionError.At(doc["optimizer"] ?? doc, "an optimization file needs \"optimizer\": { \"type\": ... } naming an offline optimizer (run 'list offline-optimizer')", "$.optimizer");
         var referenced = PipelineDefinition.Referenced(doc["pipeline"], file, "an optimization file");

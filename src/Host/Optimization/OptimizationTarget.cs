@@ -69,15 +69,7 @@ public sealed class OptimizationTarget(ComposedPipeline pipeline) : IOptimizatio
 
     void CheckTimes(IReadOnlyList<double> times)
     {
-        if (times.Count < 2)
-            throw new PipelineInputException("a run needs at least two times (one step)");
-        for (int i = 0; i < times.Count; i++)
-        {
-            if (!double.IsFinite(times[i]) || times[i] < 0 || times[i] > Schedule.TMax * (1 + 1e-12))
-                throw new PipelineInputException($"time {i} is {times[i]}, outside the noise schedule's range [0, {Schedule.TMax}]");
-            if (i > 0 && !(times[i] < times[i - 1]))
-                throw new PipelineInputException($"times must strictly decrease, but time {i} ({times[i]}) follows {times[i - 1]}");
-        }
+        if (Composition.TimeGrid.Problem(times, Schedule) is { } problem) throw new PipelineInputException(problem);
     }
 
     void CheckRange(int start, int count)

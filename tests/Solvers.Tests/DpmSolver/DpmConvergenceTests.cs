@@ -35,7 +35,7 @@ public class DpmConvergenceTests(ITestOutputHelper output)
         public (double Error, int Nfe) Error(ISolver solver, IReadOnlyList<double> times)
         {
             var (x, model) = Dpm.Run(solver, Mixture, Schedule, Initial, times);
-            using (x) return (Dpm.Rmse(x, Exact), model.Evaluations);
+            using (x) return (Pipeline.Tests.TestSupport.Harness.Rmse(x, Exact), model.Evaluations);
         }
     }
 

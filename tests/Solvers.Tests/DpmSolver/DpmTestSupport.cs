@@ -92,13 +92,6 @@ public static class Dpm
         return (solver.Sample(context), model);
     }
 
-    public static double Rmse(Tensor a, Tensor b)
-    {
-        using var d = a.to_type(float64) - b.to_type(float64);
-        using var sq = d.Squared().mean();
-        return Math.Sqrt(sq.item<double>());
-    }
-
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {
         using var d = (a.to_type(float64) - b.to_type(float64)).abs().max();
