@@ -24,14 +24,14 @@ internal sealed class ClassifierGuidedDenoiser(IConditionalDenoiser inner, INois
         using var scope = NewDisposeScope();
         var forModel = options.ConditionModel ? conditioning : new Conditioning(Fused.NullLabelsLike(labels));
         var output = Inner.Predict(x, t, forModel);
-        if (options.Scale == 0.0) return new(scope.MoveToOuter(output.Epsilon), scope.MoveToOuter(output.Data));
+        if (options.Scale == 0.0) return Moved(scope, output.Epsilon, output.Data, output.Features);
 
         double alpha = Schedule.Alpha(t), sigma = Schedule.Sigma(t);
         var time = new ModelTime(t, alpha, sigma, TimeInputs.Convert(classifier.TimeInput, Schedule, t));
         var grad = LogLikelihoodGradient(x, labels, time);
         var eps = output.Epsilon.AddScaled(-options.Scale * sigma, grad);
         var data = output.Data.AddScaled(options.Scale * sigma * sigma / alpha, grad);
-        return new(scope.MoveToOuter(eps), scope.MoveToOuter(data));
+        return Moved(scope, eps, data, output.Features);
     }
 
     /// <summary>grad_x log p(y_b | x_b, t) per sample (0 for the null label), in x's type.</summary>

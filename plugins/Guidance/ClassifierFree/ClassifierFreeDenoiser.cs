@@ -24,26 +24,31 @@ internal sealed class ClassifierFreeDenoiser(IConditionalDenoiser inner, Classif
 
         using var scope = NewDisposeScope();
         if (scale == 0.0 && options.Rescale == 0.0)
-            return Moved(scope, Inner.Predict(x, t, new Conditioning(Fused.NullLabelsLike(labels))));
+        {
+            var unconditional = Inner.Predict(x, t, new Conditioning(Fused.NullLabelsLike(labels)));
+            return Moved(scope, unconditional, unconditional.Features);
+        }
 
         long batch = x.shape[0];
         var both = Inner.Predict(cat([x, x], 0), t, new Conditioning(cat([labels, Fused.NullLabelsLike(labels)], 0)));
         var (epsC, epsU) = (both.Epsilon.narrow(0, 0, batch), both.Epsilon.narrow(0, batch, batch));
         var (dataC, dataU) = (both.Data.narrow(0, 0, batch), both.Data.narrow(0, batch, batch));
+        // The conditional branch's features: the network's view of x under the label the sample is guided to.
+        var features = both.Features?.narrow(0, 0, batch);
 
         if (options.Rescale == 0.0)
-            return Moved(scope, new ModelOutput(epsU.Lerp(epsC, scale), dataU.Lerp(dataC, scale)));
+            return Moved(scope, epsU.Lerp(epsC, scale), dataU.Lerp(dataC, scale), features);
 
         double alpha = Schedule.Alpha(t), sigma = Schedule.Sigma(t);
         if (options.Space == GuidanceSpace.Epsilon)
         {
             var eps = GuidanceRescale.Apply(epsU.Lerp(epsC, scale), epsC, options.Rescale);
-            return Moved(scope, new ModelOutput(eps, PredictionConversion.DataFromEpsilon(x, eps, alpha, sigma)));
+            return Moved(scope, eps, PredictionConversion.DataFromEpsilon(x, eps, alpha, sigma), features);
         }
         var data = GuidanceRescale.Apply(dataU.Lerp(dataC, scale), dataC, options.Rescale);
-        return Moved(scope, new ModelOutput(PredictionConversion.EpsilonFromData(x, data, alpha, sigma), data));
+        return Moved(scope, PredictionConversion.EpsilonFromData(x, data, alpha, sigma), data, features);
     }
 
-    static ModelOutput Moved(DisposeScope scope, ModelOutput output) =>
-        new(scope.MoveToOuter(output.Epsilon), scope.MoveToOuter(output.Data));
+    static ModelOutput Moved(DisposeScope scope, ModelOutput output, Tensor? features) =>
+        Moved(scope, output.Epsilon, output.Data, features);
 }

@@ -19,6 +19,6 @@ internal sealed class ThresholdedDenoiser(IConditionalDenoiser inner, string nam
         var output = Inner.Predict(x, t, conditioning);
         var data = bound(output.Data);
         var eps = PredictionConversion.EpsilonFromData(x, data, Schedule.Alpha(t), Schedule.Sigma(t));
-        return new(scope.MoveToOuter(eps), scope.MoveToOuter(data));
+        return Moved(scope, eps, data, output.Features);
     }
 }

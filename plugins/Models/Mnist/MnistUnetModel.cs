@@ -28,7 +28,7 @@ public sealed class MnistUnetModelOptions
 /// schedule with 1000 steps (the checkpoint's JSON records the schedule); pair it with
 /// { "type": "discrete", "betaSchedule": "linear" }.
 /// </summary>
-public sealed class MnistUnetModel : IDiffusionModel, INoisyClassifierSource, ITrainingData, IDisposable
+public sealed class MnistUnetModel : IDiffusionModel, IFeatureModel, INoisyClassifierSource, ITrainingData, IDisposable
 {
     readonly MnistUnet network;
     readonly RunEnvironment environment;
@@ -89,7 +89,18 @@ public sealed class MnistUnetModel : IDiffusionModel, INoisyClassifierSource, IT
 
     public int? Classes => network.Config.Classes;
 
-    public Tensor Forward(Tensor x, ModelTime time, Tensor? labels)
+    public Tensor Forward(Tensor x, ModelTime time, Tensor? labels) => Run(x, time, labels, withFeatures: false).Output;
+
+    public int FeatureCount => network.BottleneckChannels;
+
+    /// <summary>eps and the bottleneck averaged over its 7x7 positions (AMED's predictor input).</summary>
+    public (Tensor Output, Tensor Features) ForwardWithFeatures(Tensor x, ModelTime time, Tensor? labels)
+    {
+        var (output, features) = Run(x, time, labels, withFeatures: true);
+        return (output, features!);
+    }
+
+    (Tensor Output, Tensor? Features) Run(Tensor x, ModelTime time, Tensor? labels, bool withFeatures)
     {
         if (x.dim() != 4 || x.shape[1] != 1 || x.shape[2] != MnistDigitsShape.Side || x.shape[3] != MnistDigitsShape.Side)
             throw new PipelineInputException(
@@ -101,8 +112,11 @@ public sealed class MnistUnetModel : IDiffusionModel, INoisyClassifierSource, IT
         using var stepValue = time.Input.ToScalar();
         var steps = full(x.shape[0], stepValue, environment.DType, x.device);
         var conditions = labels is null ? full(x.shape[0], Conditioning.NullLabel, int64, x.device) : labels.to(x.device);
-        var eps = network.forward(input, steps, conditions);
-        return scope.MoveToOuter(eps.dtype == x.dtype ? eps : eps.to_type(x.dtype));
+        Tensor eps, features = null!;
+        if (withFeatures) (eps, features) = network.ForwardWithBottleneck(input, steps, conditions);
+        else eps = network.forward(input, steps, conditions);
+        var output = scope.MoveToOuter(eps.dtype == x.dtype ? eps : eps.to_type(x.dtype));
+        return (output, withFeatures ? scope.MoveToOuter(features.dtype == x.dtype ? features : features.to_type(x.dtype)) : null);
     }
 
     (Tensor Images, Tensor Labels)? training;

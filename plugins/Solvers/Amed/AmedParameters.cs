@@ -6,13 +6,17 @@ using Pipeline.Schedules;
 namespace Pipeline.Plugins.Solvers.Amed;
 
 /// <summary>
-/// The trained AMED predictor as written to <c>amed.json</c>: one (r_n, c_n) per step of the times it was trained
-/// for, the step it was trained with, and how. The predictor is a table indexed by the step because the host evaluates
-/// the model at one time per batch: the intermediate time cannot depend on a sample (docs/optimizers.md, AMED-Solver).
+/// The trained AMED predictor as written to <c>amed.json</c>: per step of the times it was trained for, the table
+/// (r_n, c_n) shared by all samples and, where it predicts better on held-out training samples, a tiny network
+/// (<see cref="AmedHead"/>) that picks r and c per sample from the sample's state or the model's features; the step it
+/// was trained with, and how.
 /// </summary>
 public sealed class AmedParameters
 {
-    public const string FormatName = "amed-solver/1";
+    public const string FormatName = "amed-solver/2";
+
+    /// <summary>The table-only format before per-step networks; still read.</summary>
+    public const string TableFormatName = "amed-solver/1";
 
     public string Format { get; set; } = FormatName;
 
@@ -36,8 +40,11 @@ public sealed class AmedParameters
 
     public AmedStepParameters[] Steps { get; set; } = [];
 
-    /// <summary>Trained numbers: two per step.</summary>
-    public int ParameterCount => 2 * Steps.Length;
+    /// <summary>Trained numbers: two per step, and the weights of the steps' networks.</summary>
+    public int ParameterCount => 2 * Steps.Length + Steps.Sum(s => s.Head?.ParameterCount ?? 0);
+
+    /// <summary>Whether any step samples r and c per sample from a network.</summary>
+    public bool HasNetworks => Steps.Any(s => s.Head is not null);
 
     /// <summary>How the teacher trajectory was made (solver, evaluations), for the record.</summary>
     public Dictionary<string, JsonElement>? Teacher { get; set; }
@@ -88,7 +95,7 @@ public sealed class AmedParameters
     /// <summary>The first inconsistency of the file's contents, or null.</summary>
     internal string? Problem()
     {
-        if (Format != FormatName) return $"format '{Format}' is not '{FormatName}'";
+        if (Format != FormatName && Format != TableFormatName) return $"format '{Format}' is not '{FormatName}'";
         if (Times.Length < 2) return $"it holds {Times.Length} times; at least 2 are needed";
         if (Steps.Length != Times.Length - 1) return $"{Steps.Length} step parameters for {Times.Length - 1} steps";
         if (Lambdas.Length != Times.Length) return $"{Lambdas.Length} lambdas for {Times.Length} times";
@@ -100,6 +107,7 @@ public sealed class AmedParameters
             var (r, c) = (Steps[i].R, Steps[i].C);
             if (!(r > 0 && r < 1)) return $"step {i}: r = {r} is outside (0, 1)";
             if (!double.IsFinite(c) || !(c > 0)) return $"step {i}: c = {c} is not a positive number";
+            if (Steps[i].Head?.Problem() is string head) return $"step {i}'s network: {head}";
         }
         if (Base == AmedBase.Ipndm && MaxOrder is < 1 or > 4) return $"maxOrder = {MaxOrder} is outside 1..4";
         if (Nfe != Evaluations(Steps.Length, AnalyticFirstStep))
@@ -151,4 +159,7 @@ public sealed class AmedStepParameters
 
     /// <summary>The same with r = 1/2 and c = 1 (training record).</summary>
     public double? MidpointLoss { get; set; }
+
+    /// <summary>The step's per-sample predictor, or null: (r, c) above for every sample.</summary>
+    public AmedHead? Head { get; set; }
 }

@@ -26,9 +26,10 @@ public sealed class AmedSolverOptions
 /// AMED-Solver (Zhou, Chen, Chen, Wang 2024, "Fast ODE-based Sampling for Diffusion Models in Around 5 Steps"),
 /// with a trained predictor, or the AMED-Plugin on iPNDM. Per step n (see <see cref="AmedStep"/>):
 /// the slope at t_n (analytic on the first step), the intermediate time s_n from r_n, one evaluation there, and the
-/// update with scale c_n. The predictor is a per-step table (r_n, c_n) rather than the paper's network on UNet
-/// features: the model is evaluated at one time per batch, so s_n cannot differ between samples, and for a fixed grid
-/// a network of (t_n, t_{n+1}) can output no more than one (r_n, c_n) per step anyway.
+/// update with scale c_n. Per step the predictor is either the table (r_n, c_n), the same for every sample, or a
+/// tiny network (<see cref="AmedHead"/>) on the sample's state or the model's bottleneck features at t_n that picks
+/// (r, c) per sample; samples then sit at different s_n, evaluated in one NFE (<see cref="IDenoiser"/>'s per-sample
+/// Predict).
 /// </summary>
 public sealed class AmedSolver : ISolver
 {
@@ -71,11 +72,30 @@ public sealed class AmedSolver : ISolver
         return StepLoop.Run(context, (x, step) =>
         {
             var (from, to) = (step.From, step.To);
-            amed.Begin(step.Index == 0 && Parameters.AnalyticFirstStep
-                ? AmedStep.AnalyticEpsilon(x, from)
-                : context.Model.Epsilon(x, from.T));
-            return amed.Step(context.Model, x, from, to, Parameters.Steps[step.Index]);
+            var p = Parameters.Steps[step.Index];
+            bool analytic = step.Index == 0 && Parameters.AnalyticFirstStep;
+            var output = analytic ? default : context.Model.Predict(x, from.T);
+            var eps = analytic ? AmedStep.AnalyticEpsilon(x, from) : output.Epsilon;
+            amed.Begin(eps);
+            if (p.Head is not AmedHead head) return amed.Step(context.Model, x, from, to, p);
+            var (r, c) = head.Decide(HeadInput(head, x, eps, output.Features, from, step.Index));
+            return amed.Step(context.Model, x, from, to, r, c);
         });
+    }
+
+    /// <summary>What step <paramref name="index"/>'s network reads: the state, or the model's features at t_n.</summary>
+    internal Tensor HeadInput(AmedHead head, Tensor x, Tensor eps, Tensor? features, TimePoint from, int index)
+    {
+        if (head.Input == AmedInput.State) return AmedHead.StateInput(x, eps, from);
+        if (features is null)
+            throw new PipelineInputException(
+                $"amed: '{file}' reads the model's bottleneck features at step {index + 1}, but this model gives none (models that do: mnist-unet); " +
+                "train the predictor again with 'input': 'state'", "$.solver.predictor");
+        if (features.shape[1] != head.Features)
+            throw new PipelineInputException(
+                $"amed: '{file}' was trained on {head.Features} model features per sample but this model gives {features.shape[1]}; train it for this model",
+                "$.solver.predictor");
+        return features;
     }
 
     internal static string Name(AmedBase b) => OptionsConventions.EnumName(b.ToString());

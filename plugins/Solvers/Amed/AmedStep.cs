@@ -65,6 +65,19 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
         : PseudoLinearMultistep.Step(x, from, s, history, Math.Min(history.Count, maxOrder));
 
     /// <summary>
+    /// The same with sample b going to its own s_b (a per-sample predictor): x_s = (alpha_s / alpha_n) x_n +
+    /// alpha_s (rho_s - rho_n) e with e the slope of the step (eps_n, or iPNDM's combination), coefficients per sample.
+    /// </summary>
+    public Tensor ToIntermediate(Tensor x, TimePoint from, IReadOnlyList<TimePoint> s)
+    {
+        if (Uniform(s)) return ToIntermediate(x, from, s[0]);
+        using var scope = NewDisposeScope();
+        var slope = Slope(Math.Min(history.Count, maxOrder), null);
+        var next = PerSample(x, s.Select(p => p.Alpha / from.Alpha)).add_(PerSample(slope, s.Select(p => NoiseRatioStep.Increment(from, p))));
+        return scope.MoveToOuter(next);
+    }
+
+    /// <summary>
     /// A and B of x_{n+1} = A + c B, given x_n, x(s_n) and eps(x(s_n), s_n). Plain: A = (alpha_{n+1} / alpha_n) x_n and
     /// B = alpha_{n+1} (rho_{n+1} - rho_n) eps_s. iPNDM: A = (alpha_{n+1} / alpha_s) x(s_n) and B = alpha_{n+1}
     /// (rho_{n+1} - rho_s) times the Adams-Bashforth combination of eps_s and the held slopes.
@@ -81,6 +94,16 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
         return (Scaled(xS, to.Alpha / s.Alpha), b);
     }
 
+    /// <summary>The same with per-sample s_b (only iPNDM's A and B depend on s).</summary>
+    public (Tensor A, Tensor B) FromIntermediate(Tensor x, TimePoint from, Tensor xS, IReadOnlyList<TimePoint> s, Tensor epsS, TimePoint to)
+    {
+        if (kind == AmedBase.Amed || Uniform(s)) return FromIntermediate(x, from, xS, s[0], epsS, to);
+        using var scope = NewDisposeScope();
+        var slope = Slope(Math.Min(history.Count + 1, maxOrder), epsS);
+        var (a, b) = (PerSample(xS, s.Select(p => to.Alpha / p.Alpha)), PerSample(slope, s.Select(p => NoiseRatioStep.Increment(p, to))));
+        return (scope.MoveToOuter(a), scope.MoveToOuter(b));
+    }
+
     /// <summary>After the step is taken: iPNDM keeps eps_s among its slopes.</summary>
     public void Commit(Tensor epsS)
     {
@@ -88,14 +111,47 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
     }
 
     /// <summary>One whole step with parameters (r, c); returns x_{n+1} and eps_s (owned by the caller's scope).</summary>
-    public Tensor Step(IDenoiser model, Tensor x, TimePoint from, TimePoint to, AmedStepParameters p)
+    public Tensor Step(IDenoiser model, Tensor x, TimePoint from, TimePoint to, AmedStepParameters p) =>
+        Step(model, x, from, to, [p.R], [p.C]);
+
+    /// <summary>
+    /// One whole step with r_b and c_b per sample (one value each: the same for all): each sample is evaluated at its
+    /// own s_b, in one NFE (<see cref="IDenoiser.Predict(Tensor, IReadOnlyList{double})"/>).
+    /// </summary>
+    public Tensor Step(IDenoiser model, Tensor x, TimePoint from, TimePoint to, IReadOnlyList<double> r, IReadOnlyList<double> c)
     {
-        var s = Intermediate(model.Schedule, from, to, p.R);
+        var s = r.Select(v => Intermediate(model.Schedule, from, to, v)).ToArray();
         var xS = ToIntermediate(x, from, s);
-        var epsS = model.Epsilon(xS, s.T);
+        var epsS = Uniform(s) ? model.Epsilon(xS, s[0].T) : model.Predict(xS, s.Select(p => p.T).ToArray()).Epsilon;
         var (a, b) = FromIntermediate(x, from, xS, s, epsS, to);
         Commit(epsS);
-        return a.AddScaled_(p.C, b);
+        return c.Count == 1 || c.All(v => v == c[0]) ? a.AddScaled_(c[0], b) : a.add_(PerSample(b, c));
+    }
+
+    /// <summary>
+    /// The slope the half step uses: eps_n (plain), or iPNDM's Adams-Bashforth combination of order
+    /// <paramref name="order"/> over <paramref name="newest"/> (when given) and the held slopes, newest first.
+    /// </summary>
+    Tensor Slope(int order, Tensor? newest)
+    {
+        if (kind == AmedBase.Amed) return newest ?? history[0];
+        var slopes = (newest is null ? history.Newest(order) : [newest, .. history.Newest(order - 1)]);
+        var weights = PseudoLinearMultistep.WeightsOf(order);
+        var sum = Scaled(slopes[0], weights[0]);
+        for (int j = 1; j < order; j++) sum.AddScaled_(weights[j], slopes[j]);
+        return sum;
+    }
+
+    static bool Uniform(IReadOnlyList<TimePoint> s) => s.All(p => p.T == s[0].T);
+
+    /// <summary>A new tensor with sample b of <paramref name="t"/> multiplied by v_b.</summary>
+    static Tensor PerSample(Tensor t, IEnumerable<double> v)
+    {
+        var shape = new long[t.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = t.shape[0];
+        using var factors = tensor(v.ToArray(), ScalarType.Float64, t.device).to_type(t.dtype).reshape(shape);
+        return t.mul(factors);
     }
 
     /// <summary>A new tensor v t, its Scalar freed at once rather than by the finalizer.</summary>

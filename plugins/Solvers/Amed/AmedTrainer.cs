@@ -33,6 +33,8 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
             yield return "amed-train: the times end at t = 0, where no intermediate time geometric in sigma / alpha exists; end the time-step schedule at its tMin (the default of logsnr-uniform, time-quadratic and time-uniform)";
         if (options.Samples is int n && n > target.Count)
             yield return $"amed-train: 'samples' = {n} but the pipeline has {target.Count} (sampling.count)";
+        if (options.Input == AmedTrainerInput.Bottleneck && target.Model is not Models.IFeatureModel)
+            yield return "amed-train: 'input' is 'bottleneck' but this model gives no features (models that do: mnist-unet); use 'state' or 'auto'";
         if (string.IsNullOrWhiteSpace(options.File) || options.File.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
             yield return $"amed-train: 'file' ('{options.File}') must be a plain file name";
     }
@@ -65,13 +67,14 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
             long elements = batches.Sum(b => b.X.numel());
 
             var trained = new AmedStepParameters[steps];
+            var levels = Enumerable.Range(0, options.GridPoints).Select(Position).ToArray();
             int trials = 0;
             for (int i = 0; i < steps; i++)
             {
                 var (from, to) = (points[i], points[i + 1]);
-                foreach (var b in batches)
-                    using (NewDisposeScope())
-                        b.Amed.Begin(i == 0 && options.AnalyticFirstStep ? AmedStep.AnalyticEpsilon(b.X, from) : b.Model.Epsilon(b.X, from.T));
+                bool analytic = i == 0 && options.AnalyticFirstStep;
+                foreach (var b in batches) b.Begin(from, analytic, options.Input);
+                var input = batches[0].InputKind;
 
                 Fit Trial(double r)
                 {
@@ -81,13 +84,19 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
                 }
 
                 var midpoint = Trial(0.5);
-                var (bestR, best) = Search(Trial, (0.5, midpoint.Best));
-                trained[i] = new AmedStepParameters
+                var (bestR, best, grid) = Search(Trial, (0.5, midpoint));
+                var (c, loss) = best.Best;
+                trained[i] = new AmedStepParameters { R = bestR, C = c, Loss = loss, MidpointLoss = midpoint.LossAt(1) };
+                string network = "";
+                if (input != AmedInput.None)
                 {
-                    R = bestR, C = best.C, Loss = best.Loss, MidpointLoss = midpoint.LossAt(1),
-                };
+                    trained[i].Head = TrainHead(input, levels, grid, bestR, best, batches, seed: i);
+                    network = trained[i].Head is AmedHead h
+                        ? $", network RMSE {Math.Sqrt(h.HoldoutLoss!.Value):E2} vs table {Math.Sqrt(h.HoldoutTableLoss!.Value):E2} on held-out samples"
+                        : ", network not better than the table on held-out samples";
+                }
                 foreach (var b in batches) b.Advance(trained[i], from, to);
-                context.Report(i + 1, steps, $"step {i + 1}/{steps}: r = {bestR:F4}, c = {best.C:F4}, RMSE to teacher {Math.Sqrt(best.Loss):E2} (midpoint {Math.Sqrt(midpoint.LossAt(1)):E2})");
+                context.Report(i + 1, steps, $"step {i + 1}/{steps}: r = {bestR:F4}, c = {c:F4}, RMSE to teacher {Math.Sqrt(loss):E2} (midpoint {Math.Sqrt(midpoint.LossAt(1)):E2}){network}");
             }
             double seconds = clock.Elapsed.TotalSeconds;
 
@@ -128,6 +137,7 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
                 ["steps"] = steps,
                 ["nfe"] = parameters.Nfe,
                 ["parameterCount"] = parameters.ParameterCount,
+                ["networks"] = trained.Select(p => p.Head is null ? "table" : OptionsConventions.EnumName(p.Head.Input.ToString())).ToArray(),
                 ["r"] = trained.Select(p => p.R).ToArray(),
                 ["c"] = trained.Select(p => p.C).ToArray(),
                 ["rmseToTeacher"] = trained.Select(p => Math.Sqrt(p.Loss!.Value)).ToArray(),
@@ -159,43 +169,80 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         }
     }
 
+    double Position(int k) => (k + 1.0) / (options.GridPoints + 1);
+
     /// <summary>
     /// Grid over r in (0, 1), then golden-section search between the best grid point's neighbours; the result is never
-    /// worse than <paramref name="start"/> (the midpoint, already evaluated).
+    /// worse than <paramref name="start"/> (the midpoint, already evaluated). Returns the best r, its fit, and the fits
+    /// at the grid points (the levels a per-sample network chooses among).
     /// </summary>
-    (double R, (double C, double Loss) Best) Search(Func<double, Fit> trial, (double R, (double C, double Loss) Fit) start)
+    (double R, Fit Best, Fit[] Grid) Search(Func<double, Fit> trial, (double R, Fit Fit) start)
     {
         int g = options.GridPoints;
-        double Position(int k) => (k + 1.0) / (g + 1);
-        var values = Enumerable.Range(0, g).Select(k => trial(Position(k)).Best).ToArray();
-        int kBest = Array.IndexOf(values, values.MinBy(v => v.Loss));
+        var grid = Enumerable.Range(0, g).Select(k => trial(Position(k))).ToArray();
+        int kBest = Array.IndexOf(grid, grid.MinBy(v => v.Best.Loss));
         var (bestR, best) = start;
 
-        if (values[kBest].Loss < best.Loss) (bestR, best) = (Position(kBest), values[kBest]);
+        void Consider(double r, Fit f)
+        {
+            if (f.Best.Loss < best.Best.Loss) (bestR, best) = (r, f);
+        }
+
+        Consider(Position(kBest), grid[kBest]);
         double lo = kBest / (g + 1.0), hi = (kBest + 2.0) / (g + 1);
         double a = hi - InverseGolden * (hi - lo), b = lo + InverseGolden * (hi - lo);
-        var fa = trial(a).Best;
-        var fb = trial(b).Best;
+        var fa = trial(a);
+        var fb = trial(b);
         for (int it = 0; it < options.RefineIterations; it++)
         {
-            if (fa.Loss < best.Loss) (bestR, best) = (a, fa);
-            if (fb.Loss < best.Loss) (bestR, best) = (b, fb);
-            if (fa.Loss <= fb.Loss)
+            Consider(a, fa);
+            Consider(b, fb);
+            if (fa.Best.Loss <= fb.Best.Loss)
             {
                 (hi, b, fb) = (b, a, fa);
                 a = hi - InverseGolden * (hi - lo);
-                fa = trial(a).Best;
+                fa = trial(a);
             }
             else
             {
                 (lo, a, fa) = (a, b, fb);
                 b = lo + InverseGolden * (hi - lo);
-                fb = trial(b).Best;
+                fb = trial(b);
             }
         }
-        if (fa.Loss < best.Loss) (bestR, best) = (a, fa);
-        if (fb.Loss < best.Loss) (bestR, best) = (b, fb);
-        return (bestR, best);
+        Consider(a, fa);
+        Consider(b, fb);
+        return (bestR, best, grid);
+    }
+
+    /// <summary>
+    /// Trains the step's network on all but every k-th training sample (k = 1 / holdout) and keeps it only when its
+    /// squared distance to the teacher on those held-out samples is below the table's (r, c): a network that does not
+    /// generalise is not used.
+    /// </summary>
+    AmedHead? TrainHead(AmedInput input, double[] levels, Fit[] grid, double tableR, Fit table, List<Batch> batches, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var inputs = cat(batches.Select(b => b.Input!).ToArray(), 0);
+        long n = inputs.shape[0];
+        double perSample = (double)table.Elements / n;
+        Tensor Columns(Func<Fit, double[]> part) =>
+            stack(grid.Select(f => tensor(part(f), ScalarType.Float64)).ToArray(), 1).div(perSample);
+        var sums = new LevelSums(Columns(f => f.SampleBB), Columns(f => f.SampleBD), Columns(f => f.SampleDD));
+
+        int every = Math.Max(2, (int)Math.Round(1 / options.Holdout));
+        var held = Enumerable.Range(0, (int)n).Where(b => b % every == every - 1).Select(b => (long)b).ToArray();
+        var kept = Enumerable.Range(0, (int)n).Where(b => b % every != every - 1).Select(b => (long)b).ToArray();
+        if (held.Length == 0 || kept.Length == 0) return null;
+        var (heldIndex, keptIndex) = (tensor(held), tensor(kept));
+        var head = AmedHead.Train(input, levels, inputs.index_select(0, keptIndex), sums.Rows(keptIndex), (tableR, table.Best.C),
+            options.Hidden, options.Iterations, options.LearningRate, seed);
+
+        var (chosen, c) = head.Choose(inputs.index_select(0, heldIndex));
+        head.HoldoutLoss = sums.Rows(heldIndex).Loss(chosen, c).mean().item<double>();
+        var (tableC, _) = table.Best;
+        head.HoldoutTableLoss = held.Select(b => Math.Max(0, table.SampleDD[b] - 2 * tableC * table.SampleBD[b] + tableC * tableC * table.SampleBB[b]) / perSample).Average();
+        return head.HoldoutLoss < head.HoldoutTableLoss ? head : null;
     }
 
     static AmedParameters Midpoint(AmedParameters p) => new()
@@ -214,18 +261,19 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
     }
 
     /// <summary>
-    /// The sums over all samples that fix the loss as a function of c: with D = T - A,
-    /// ||A + c B - T||^2 = DD - 2 c BD + c^2 BB.
+    /// Per-sample sums that fix the loss as a function of c: with D = T - A, ||A + c B - T||^2 = DD - 2 c BD + c^2 BB.
     /// </summary>
-    readonly record struct Sums(double BB, double BD, double DD);
+    readonly record struct Sums(double[] BB, double[] BD, double[] DD);
 
-    readonly record struct Fit(double BB, double BD, double DD, long Elements)
+    /// <summary>The sums of all training samples at one r: totals for the table, per sample for the networks.</summary>
+    sealed record Fit(double BB, double BD, double DD, long Elements, double[] SampleBB, double[] SampleBD, double[] SampleDD)
     {
         public static Fit Of(IEnumerable<Sums> parts, long elements)
         {
-            double bb = 0, bd = 0, dd = 0;
-            foreach (var p in parts) (bb, bd, dd) = (bb + p.BB, bd + p.BD, dd + p.DD);
-            return new(bb, bd, dd, elements);
+            var list = parts.ToList();
+            double[] Concat(Func<Sums, double[]> part) => list.SelectMany(part).ToArray();
+            var (bb, bd, dd) = (Concat(p => p.BB), Concat(p => p.BD), Concat(p => p.DD));
+            return new(bb.Sum(), bd.Sum(), dd.Sum(), elements, bb, bd, dd);
         }
 
         /// <summary>Mean squared error per element at scale c.</summary>
@@ -252,6 +300,42 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         public Tensor X { get; private set; }
         public Tensor[] Targets { get; set; } = [];
 
+        /// <summary>The step's network input [n, F] (float64, CPU), or null when the step has none.</summary>
+        public Tensor? Input { get; private set; }
+
+        /// <summary>What <see cref="Input"/> holds.</summary>
+        public AmedInput InputKind { get; private set; }
+
+        /// <summary>
+        /// Starts a step at t_n: the slope there (model or analytic) and the network's input: none, the state (always on
+        /// the analytic first step, where the model is not evaluated), or the model's features ('auto': when it gives them).
+        /// </summary>
+        public void Begin(TimePoint from, bool analytic, AmedTrainerInput input)
+        {
+            Input?.Dispose();
+            Input = null;
+            using var scope = NewDisposeScope();
+            var output = analytic ? default : Model.Predict(X, from.T);
+            var eps = analytic ? AmedStep.AnalyticEpsilon(X, from) : output.Epsilon;
+            Amed.Begin(eps);
+            InputKind = input switch
+            {
+                AmedTrainerInput.None => AmedInput.None,
+                AmedTrainerInput.State => AmedInput.State,
+                _ when analytic => AmedInput.State,
+                AmedTrainerInput.Bottleneck => AmedInput.Bottleneck,
+                _ => output.Features is null ? AmedInput.State : AmedInput.Bottleneck,
+            };
+            Input = InputKind switch
+            {
+                AmedInput.None => null,
+                AmedInput.State => AmedHead.StateInput(X, eps, from),
+                _ => output.Features?.to(ScalarType.Float64).cpu()
+                     ?? throw new PipelineInputException("amed-train: the model gave no bottleneck features; use 'input': 'state'"),
+            };
+            Input?.DetachFromDisposeScope();
+        }
+
         public Sums Sums(int step, double r, TimePoint from, TimePoint to)
         {
             using var scope = NewDisposeScope();
@@ -260,16 +344,20 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
             var epsS = Model.Epsilon(xS, s.T);
             var (a, b) = Amed.FromIntermediate(X, from, xS, s, epsS, to);
             // Not in place: to_type of a float64 tensor shares its storage, and the teacher's state must stay as it is.
-            var b64 = b.to_type(ScalarType.Float64);
-            var d64 = Targets[step].to_type(ScalarType.Float64).sub(a.to_type(ScalarType.Float64));
-            return new(b64.Squared().sum().item<double>(), b64.mul(d64).sum().item<double>(), d64.Squared().sum().item<double>());
+            var b64 = b.to_type(ScalarType.Float64).flatten(1);
+            var d64 = Targets[step].to_type(ScalarType.Float64).sub(a.to_type(ScalarType.Float64)).flatten(1);
+            double[] PerSample(Tensor v) => v.sum([1]).cpu().data<double>().ToArray();
+            return new(PerSample(b64.Squared()), PerSample(b64.mul(d64)), PerSample(d64.Squared()));
         }
 
         public void Advance(AmedStepParameters p, TimePoint from, TimePoint to)
         {
             Tensor next;
             using (var scope = NewDisposeScope())
-                next = scope.MoveToOuter(Amed.Step(Model, X, from, to, p));
+            {
+                var (r, c) = p.Head is AmedHead head ? head.Decide(Input!) : ([p.R], [p.C]);
+                next = scope.MoveToOuter(Amed.Step(Model, X, from, to, r, c));
+            }
             X.Dispose();
             X = next;
         }
@@ -277,6 +365,7 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         public void Dispose()
         {
             X.Dispose();
+            Input?.Dispose();
             foreach (var t in Targets) t?.Dispose();
             Targets = [];
             Amed.Dispose();

@@ -30,9 +30,33 @@ public sealed class AmedTrainerOptions
     [Description("golden-section iterations on r per step after the grid"), Range(0, 100)]
     public int RefineIterations { get; set; } = 20;
 
+    [Description("what each step's per-sample network reads: 'auto' (the model's bottleneck features when it gives them, as mnist-unet does, else the state), 'bottleneck', 'state' (x and eps at t_n) or 'none' (the table only)")]
+    public AmedTrainerInput Input { get; set; } = AmedTrainerInput.Auto;
+
+    [Description("hidden units of each step's network"), Range(1, 1024)]
+    public int Hidden { get; set; } = 8;
+
+    [Description("Adam iterations per step's network (full batch)"), Range(1, 100_000)]
+    public int Iterations { get; set; } = 1500;
+
+    [Description("Adam learning rate of the networks"), Range(1e-6, 1.0)]
+    public double LearningRate { get; set; } = 0.003;
+
+    [Description("fraction of the training samples held out to decide, per step, whether the network beats the table"), Range(0.05, 0.5)]
+    public double Holdout { get; set; } = 0.2;
+
     [Description("score the pipeline with the trained predictor and with r = 1/2, c = 1 after training (two full runs)")]
     public bool Score { get; set; } = true;
 
     [Description("file name of the predictor in the output folder")]
     public string File { get; set; } = "amed.json";
+}
+
+/// <summary>The input of the per-sample networks <c>amed-train</c> fits.</summary>
+public enum AmedTrainerInput
+{
+    Auto,
+    Bottleneck,
+    State,
+    None,
 }

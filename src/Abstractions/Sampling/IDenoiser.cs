@@ -10,6 +10,19 @@ public interface IDenoiser
 
     ModelOutput Predict(torch.Tensor x, double t);
 
+    /// <summary>
+    /// Sample b at its own time <paramref name="times"/>[b]: one NFE for the batch (AMED's per-sample intermediate
+    /// times). Denoisers that bind per-sample conditions must override this (<see cref="PerSampleTimes"/> does the
+    /// grouping); the default serves only a batch at one time.
+    /// </summary>
+    ModelOutput Predict(torch.Tensor x, IReadOnlyList<double> times)
+    {
+        if (times.Count != x.shape[0])
+            throw new ArgumentException($"{times.Count} times for a batch of {x.shape[0]}", nameof(times));
+        if (times.All(t => t == times[0])) return Predict(x, times[0]);
+        throw new NotSupportedException($"{GetType().Name} evaluates a batch at one time only");
+    }
+
     /// <summary>Noise prediction eps(x, t).</summary>
     torch.Tensor Epsilon(torch.Tensor x, double t) => Predict(x, t).Epsilon;
 

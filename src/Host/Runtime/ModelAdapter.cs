@@ -8,7 +8,8 @@ namespace Pipeline.Host.Runtime;
 
 /// <summary>
 /// The model as solvers and guidance see it: evaluated at continuous time t with the schedule's alpha and
-/// sigma, its time presented in the model's own convention, its prediction turned into both eps and x_0.
+/// sigma, its time presented in the model's own convention, its prediction turned into both eps and x_0 (with the
+/// model's features when it offers them, <see cref="IFeatureModel"/>).
 /// </summary>
 public sealed class ModelAdapter(IDiffusionModel model, INoiseSchedule schedule) : IConditionalDenoiser
 {
@@ -21,6 +22,11 @@ public sealed class ModelAdapter(IDiffusionModel model, INoiseSchedule schedule)
             throw new InvalidOperationException($"the model cannot be evaluated at t = {t} (clean data); a solver stepped wrongly");
         double alpha = schedule.Alpha(t), sigma = schedule.Sigma(t);
         var time = new ModelTime(t, alpha, sigma, TimeInputs.Convert(model.TimeInput, schedule, t));
+        if (model is IFeatureModel withFeatures)
+        {
+            var (output, features) = withFeatures.ForwardWithFeatures(x, time, conditioning.Labels);
+            return PredictionConversion.ToOutput(model.Prediction, x, output, alpha, sigma) with { Features = features };
+        }
         var raw = model.Forward(x, time, conditioning.Labels);
         return PredictionConversion.ToOutput(model.Prediction, x, raw, alpha, sigma);
     }

@@ -29,10 +29,17 @@ public sealed class RunDenoiser(IConditionalDenoiser inner, Conditioning conditi
     /// <summary>When true every evaluation waits for the device, so <see cref="ModelTime"/> is exact (benchmarks only).</summary>
     public bool Synchronize { get; init; }
 
-    public ModelOutput Predict(torch.Tensor x, double t)
+    public ModelOutput Predict(torch.Tensor x, double t) => Evaluate(x, t, () => inner.Predict(x, t, conditioning));
+
+    /// <summary>Samples at their own times (AMED): one evaluation, one model call per distinct time.</summary>
+    public ModelOutput Predict(torch.Tensor x, IReadOnlyList<double> times) =>
+        Evaluate(x, times.Count > 0 ? times.Min() : double.NaN,
+            () => PerSampleTimes.Predict(x, times, conditioning, inner.Predict));
+
+    ModelOutput Evaluate(torch.Tensor x, double t, Func<ModelOutput> predict)
     {
         modelTime.Start();
-        var output = inner.Predict(x, t, conditioning);
+        var output = predict();
         var finite = torch.isfinite(output.Epsilon).all().logical_and_(torch.isfinite(output.Data).all());
         // The flag outlives the solver's per-step scope; it is disposed with this denoiser.
         finite.DetachFromDisposeScope();

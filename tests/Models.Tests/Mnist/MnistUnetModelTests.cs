@@ -49,6 +49,30 @@ public class MnistUnetModelTests
     }
 
     [Fact]
+    public void TheBottleneckFeaturesComeWithTheSamePrediction()
+    {
+        using var temp = new TempFolder();
+        var (examples, network) = Layout(temp);
+        using var _ = network;
+        using var model = new MnistUnetModel(new MnistUnetModelOptions(), new RunEnvironment(CPU, float32, examples));
+        using var x = randn([3, 1, 28, 28], generator: new Generator(2));
+        var time = new ModelTime(0.4, 0.7, 0.71, 399);
+        using var labels = tensor(new long[] { 3, -1, 8 });
+        using var eps = model.Forward(x, time, labels);
+        var (withFeatures, features) = model.ForwardWithFeatures(x, time, labels);
+        using (withFeatures)
+        using (features)
+        {
+            Assert.True(eps.eq(withFeatures).all().item<bool>());
+            Assert.Equal(new long[] { 3, model.FeatureCount }, features.shape);
+            Assert.Equal(NetworkTests.TinyUnet.Channels * NetworkTests.TinyUnet.ChannelMultipliers[^1], model.FeatureCount);
+            Assert.False(features.requires_grad);
+            // Per sample: different digits give different summaries.
+            Assert.True(features[0].sub(features[1]).abs().max().item<float>() > 1e-6);
+        }
+    }
+
+    [Fact]
     public void Float64RunsConvertTheNetwork()
     {
         using var temp = new TempFolder();

@@ -23,7 +23,14 @@ public sealed class AmedFileTests : IDisposable
         Times = Times,
         Lambdas = Times.Select(AmedProblem.Schedule.Lambda).ToArray(),
         Nfe = 5,
-        Steps = [new() { R = 0.2, C = 1.01 }, new() { R = 0.4, C = 0.98 }, new() { R = 0.6, C = 0.9 }],
+        Steps = [new() { R = 0.2, C = 1.01 }, new() { R = 0.4, C = 0.98, Head = Head() }, new() { R = 0.6, C = 0.9 }],
+    };
+
+    /// <summary>A valid network: 4 inputs, 2 hidden units, 3 levels.</summary>
+    static AmedHead Head() => new()
+    {
+        Input = AmedInput.State, Levels = [0.25, 0.5, 0.75], Hidden = 2, Mean = [0, 0, 0, 0], Scale = [1, 1, 1, 1],
+        W1 = [0.1, 0, 0, 0, 0, 0.1, 0, 0], B1 = [0, 0], W2 = [0, 0, 0, 0], B2 = [0, 0],
     };
 
     string Write(AmedParameters p, string name = "amed.json")
@@ -91,6 +98,9 @@ public sealed class AmedFileTests : IDisposable
         { "format", "format 'other/1'" },
         { "times increase", "strictly decreasing" },
         { "string for r", "not valid JSON" },
+        { "network weights short", "step 1's network: weight sizes" },
+        { "network weight nan", "not valid JSON" },
+        { "network level outside", "step 1's network: a level is outside (0, 1)" },
     };
 
     [Theory]
@@ -114,6 +124,9 @@ public sealed class AmedFileTests : IDisposable
                 case "format": json["format"] = "other/1"; text = json.ToJsonString(); break;
                 case "times increase": json["times"]![1] = 2.0; text = json.ToJsonString(); break;
                 case "string for r": json["steps"]![0]!["r"] = "half"; text = json.ToJsonString(); break;
+                case "network weights short": json["steps"]![1]!["head"]!["w1"]!.AsArray().RemoveAt(0); text = json.ToJsonString(); break;
+                case "network weight nan": text = json.ToJsonString().Replace("\"b1\":[0", "\"b1\":[NaN"); break;
+                case "network level outside": json["steps"]![1]!["head"]!["levels"]![0] = 0.0; text = json.ToJsonString(); break;
             }
             File.WriteAllText(path, text);
         }
@@ -156,8 +169,9 @@ public sealed class AmedFileTests : IDisposable
     public void TheTrainersSummaryScoresBeforeAndAfter()
     {
         using var target = new MixtureTarget(AmedProblem.Mixture, AmedProblem.Schedule, Times, 64, seed: 1);
-        var (p, summary) = AmedProblem.Train(target, new AmedTrainerOptions { TeacherSteps = 8 });
+        var (p, summary) = AmedProblem.Train(target, new AmedTrainerOptions { TeacherSteps = 8, Input = AmedTrainerInput.None });
         Assert.Equal(6, summary["parameterCount"]);
+        Assert.Equal(["table", "table", "table"], (string[])summary["networks"]!);
         Assert.True((double)summary["scoreAfter"]! < (double)summary["scoreBefore"]!,
             $"after {summary["scoreAfter"]} vs before {summary["scoreBefore"]}");
         Assert.Equal(p.Steps.Select(s => s.R), (double[])summary["r"]!);

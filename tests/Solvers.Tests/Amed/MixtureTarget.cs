@@ -87,5 +87,11 @@ public sealed class MixtureTarget : IOptimizationTarget, IDisposable
             owner.Evaluations++;
             return inner.Predict(x, t);
         }
+
+        public ModelOutput Predict(Tensor x, IReadOnlyList<double> times)
+        {
+            owner.Evaluations++;
+            return inner.Predict(x, times);
+        }
     }
 }

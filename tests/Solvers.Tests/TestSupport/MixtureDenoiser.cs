@@ -14,12 +14,26 @@ public sealed class MixtureDenoiser(GaussianMixture mixture, INoiseSchedule sche
 
     public List<double> Times { get; } = [];
 
+    /// <summary>Samples at their own times: one evaluation (the mixture is unconditional, so no labels to split).</summary>
+    public ModelOutput Predict(torch.Tensor x, IReadOnlyList<double> times)
+    {
+        var output = PerSampleTimes.Predict(x, times, Conditioning.None, (part, t, _) => Evaluate(part, t));
+        Evaluations++;
+        Times.Add(times.Min());
+        return output;
+    }
+
     public ModelOutput Predict(torch.Tensor x, double t)
+    {
+        Evaluations++;
+        Times.Add(t);
+        return Evaluate(x, t);
+    }
+
+    ModelOutput Evaluate(torch.Tensor x, double t)
     {
         if (!(t >= schedule.TMin * (1 - 1e-9)))
             throw new InvalidOperationException($"model evaluated at t = {t}, below TMin = {schedule.TMin}");
-        Evaluations++;
-        Times.Add(t);
         var (eps, x0) = mixture.Predict(x, schedule.Alpha(t), schedule.Sigma(t));
         if (x.dtype == torch.float64) return new(eps, x0);
         using (eps) using (x0) return new(eps.to_type(x.dtype), x0.to_type(x.dtype));

@@ -108,7 +108,23 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
             ? new SelfAttention(channels, config.AttentionHeads, config.Groups)
             : Identity();
 
-    public override Tensor forward(Tensor x, Tensor step, Tensor labels)
+    public override Tensor forward(Tensor x, Tensor step, Tensor labels) => Forward(x, step, labels, null);
+
+    /// <summary>
+    /// eps, and the bottleneck (the middle blocks' output) averaged over positions, [B, channels]: the summary of the
+    /// sample AMED's predictor reads (Zhou et al. 2024 take the UNet's bottleneck for the same purpose).
+    /// </summary>
+    public (Tensor Epsilon, Tensor Bottleneck) ForwardWithBottleneck(Tensor x, Tensor step, Tensor labels)
+    {
+        var bottleneck = new Tensor[1];
+        var eps = Forward(x, step, labels, bottleneck);
+        return (eps, bottleneck[0]);
+    }
+
+    /// <summary>Channels of <see cref="ForwardWithBottleneck"/>'s bottleneck.</summary>
+    public int BottleneckChannels => Config.Channels * Config.ChannelMultipliers[^1];
+
+    Tensor Forward(Tensor x, Tensor step, Tensor labels, Tensor[]? bottleneck)
     {
         using var scope = NewDisposeScope();
         var nullLabel = labels.lt(0);
@@ -134,6 +150,7 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
         }
 
         h = middle2.forward(middleAttention.forward(middle1.forward(h, conditioning)), conditioning);
+        if (bottleneck is not null) bottleneck[0] = scope.MoveToOuter(h.mean([2, 3]).detach());
 
         for (int level = levels - 1, k = 0, u = 0; level >= 0; level--)
         {
