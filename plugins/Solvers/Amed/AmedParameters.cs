@@ -29,6 +29,9 @@ public sealed class AmedParameters
     /// <summary>Whether the first step replaces eps(x_T, t_0) by its analytic approximation (AMED's AFS).</summary>
     public bool AnalyticFirstStep { get; set; } = true;
 
+    /// <summary>DPM-Solver++ base: the last half step s_{N-1} -> t_N is of first order (DPM-Solver++'s lower-order-final).</summary>
+    public bool LowerOrderFinal { get; set; }
+
     /// <summary>The times the parameters were trained for, steps + 1 of them.</summary>
     public double[] Times { get; set; } = [];
 

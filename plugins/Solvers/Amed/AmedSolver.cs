@@ -18,7 +18,7 @@ public sealed class AmedSolverOptions
     [Description("the amed.json written by the 'amed-train' optimizer (relative to the definition's folder)"), Required]
     public string Predictor { get; set; } = "";
 
-    [Description("the step the predictor drives: 'amed' (AMED-Solver) or 'ipndm' (AMED-Plugin on iPNDM); null = the one the file was trained for, which it must match")]
+    [Description("the step the predictor drives: 'amed' (AMED-Solver), 'ipndm' or 'dpm-solver-pp' (AMED-Plugin on iPNDM or DPM-Solver++(2M)); null = the one the file was trained for, which it must match")]
     public AmedBase? Base { get; set; }
 }
 
@@ -76,7 +76,7 @@ public sealed class AmedSolver : ISolver
             bool analytic = step.Index == 0 && Parameters.AnalyticFirstStep;
             var output = analytic ? default : context.Model.Predict(x, from.T);
             var eps = analytic ? AmedStep.AnalyticEpsilon(x, from) : output.Epsilon;
-            amed.Begin(eps);
+            amed.Begin(x, from, eps, analytic, Parameters.LowerOrderFinal && step.Index == Parameters.Steps.Length - 1);
             if (p.Head is not AmedHead head) return amed.Step(context.Model, x, from, to, p);
             var (r, c) = head.Decide(HeadInput(head, x, eps, output.Features, from, step.Index));
             return amed.Step(context.Model, x, from, to, r, c);
@@ -86,16 +86,16 @@ public sealed class AmedSolver : ISolver
     /// <summary>What step <paramref name="index"/>'s network reads: the state, or the model's features at t_n.</summary>
     internal Tensor HeadInput(AmedHead head, Tensor x, Tensor eps, Tensor? features, TimePoint from, int index)
     {
-        if (head.Input == AmedInput.State) return AmedHead.StateInput(x, eps, from);
-        if (features is null)
+        if (head.Input == AmedInput.Bottleneck && features is null)
             throw new PipelineInputException(
                 $"amed: '{file}' reads the model's bottleneck features at step {index + 1}, but this model gives none (models that do: mnist-unet); " +
                 "train the predictor again with 'input': 'state'", "$.solver.predictor");
-        if (features.shape[1] != head.Features)
+        var input = head.Input == AmedInput.State ? AmedHead.StateInput(x, eps, from) : features!;
+        if (input.dim() != 2 || input.shape[1] != head.Features)
             throw new PipelineInputException(
-                $"amed: '{file}' was trained on {head.Features} model features per sample but this model gives {features.shape[1]}; train it for this model",
-                "$.solver.predictor");
-        return features;
+                $"amed: the network of step {index + 1} in '{file}' was trained on {head.Features} {OptionsConventions.EnumName(head.Input.ToString())} inputs per sample " +
+                $"but this pipeline gives {(input.dim() == 2 ? input.shape[1] : input.numel())}; train the predictor for this model and sample shape", "$.solver.predictor");
+        return input;
     }
 
     internal static string Name(AmedBase b) => OptionsConventions.EnumName(b.ToString());

@@ -1,20 +1,9 @@
-using Pipeline.Plugins.Solvers.Dpm;
 using Pipeline.Sampling;
 using Pipeline.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Amed;
-
-/// <summary>The accurate solver whose trajectory AMED is distilled from.</summary>
-public enum AmedTeacherSolver
-{
-    /// <summary>UniPC-3 (bh2, data prediction, corrector), one evaluation per teacher step.</summary>
-    Unipc,
-
-    /// <summary>DPM-Solver++(3M) with the full third-order Taylor term, one evaluation per teacher step.</summary>
-    DpmSolverPp,
-}
 
 /// <summary>
 /// The teacher trajectory at the student's times: one run of an accurate multistep solver on a fine grid that holds
@@ -24,16 +13,6 @@ public enum AmedTeacherSolver
 /// </summary>
 internal static class AmedTeacher
 {
-    public static ISolver Create(AmedTeacherSolver solver) => solver switch
-    {
-        AmedTeacherSolver.Unipc => new UniPc(new UniPcOptions { Order = 3, LowerOrderFinal = false }),
-        AmedTeacherSolver.DpmSolverPp => new DpmSolverPlusPlus(new DpmSolverOptions
-        {
-            Order = 3, Method = DpmSolverMethod.Multistep, Multistep3 = Multistep3Variant.Taylor,
-        }),
-        _ => throw new ArgumentOutOfRangeException(nameof(solver)),
-    };
-
     /// <summary>The fine grid: each student step [t_n, t_{n+1}] split into k steps uniform in lambda.</summary>
     public static double[] Grid(Schedules.INoiseSchedule schedule, IReadOnlyList<double> times, int k)
     {

@@ -53,7 +53,7 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         try
         {
             // Teacher trajectories, batch by batch.
-            var teacher = AmedTeacher.Create(options.Teacher);
+            var teacher = ReferenceSolvers.Create(options.Teacher);
             for (int start = 0; start < count; start += batchSize)
             {
                 int n = Math.Min(batchSize, count - start);
@@ -73,7 +73,8 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
             {
                 var (from, to) = (points[i], points[i + 1]);
                 bool analytic = i == 0 && options.AnalyticFirstStep;
-                foreach (var b in batches) b.Begin(from, analytic, options.Input);
+                bool firstOrderToNext = options.LowerOrderFinal && options.Base == AmedBase.DpmSolverPp && i == steps - 1;
+                foreach (var b in batches) b.Begin(from, analytic, firstOrderToNext, options.Input);
                 var input = batches[0].InputKind;
 
                 Fit Trial(double r)
@@ -90,10 +91,11 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
                 string network = "";
                 if (input != AmedInput.None)
                 {
-                    trained[i].Head = TrainHead(input, levels, grid, bestR, best, batches, seed: i);
-                    network = trained[i].Head is AmedHead h
-                        ? $", network RMSE {Math.Sqrt(h.HoldoutLoss!.Value):E2} vs table {Math.Sqrt(h.HoldoutTableLoss!.Value):E2} on held-out samples"
-                        : ", network not better than the table on held-out samples";
+                    var head = TrainHead(input, levels, grid, bestR, best, batches, seed: i);
+                    bool kept = head is not null && head.HoldoutLoss < head.HoldoutTableLoss;
+                    trained[i].Head = kept ? head : null;
+                    network = head is null ? "" :
+                        $", {OptionsConventions.EnumName(input.ToString())} network RMSE {Math.Sqrt(head.HoldoutLoss!.Value):E2} vs table {Math.Sqrt(head.HoldoutTableLoss!.Value):E2} on held-out samples ({(kept ? "kept" : "not kept")})";
                 }
                 foreach (var b in batches) b.Advance(trained[i], from, to);
                 context.Report(i + 1, steps, $"step {i + 1}/{steps}: r = {bestR:F4}, c = {c:F4}, RMSE to teacher {Math.Sqrt(loss):E2} (midpoint {Math.Sqrt(midpoint.LossAt(1)):E2}){network}");
@@ -107,6 +109,7 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
                 Base = options.Base,
                 MaxOrder = options.MaxOrder,
                 AnalyticFirstStep = options.AnalyticFirstStep,
+                LowerOrderFinal = options.LowerOrderFinal && options.Base == AmedBase.DpmSolverPp,
                 Times = times,
                 Lambdas = times.Select(target.Schedule.Lambda).ToArray(),
                 Nfe = AmedParameters.Evaluations(steps, options.AnalyticFirstStep),
@@ -216,9 +219,9 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
     }
 
     /// <summary>
-    /// Trains the step's network on all but every k-th training sample (k = 1 / holdout) and keeps it only when its
-    /// squared distance to the teacher on those held-out samples is below the table's (r, c): a network that does not
-    /// generalise is not used.
+    /// Trains the step's network on all but every k-th training sample (k = 1 / holdout) and records its squared
+    /// distance to the teacher on those held-out samples beside the table's (r, c); the caller keeps it only when it is
+    /// lower: a network that does not generalise is not used. Null when there are too few samples to hold any out.
     /// </summary>
     AmedHead? TrainHead(AmedInput input, double[] levels, Fit[] grid, double tableR, Fit table, List<Batch> batches, int seed)
     {
@@ -242,12 +245,13 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         head.HoldoutLoss = sums.Rows(heldIndex).Loss(chosen, c).mean().item<double>();
         var (tableC, _) = table.Best;
         head.HoldoutTableLoss = held.Select(b => Math.Max(0, table.SampleDD[b] - 2 * tableC * table.SampleBD[b] + tableC * tableC * table.SampleBB[b]) / perSample).Average();
-        return head.HoldoutLoss < head.HoldoutTableLoss ? head : null;
+        return head;
     }
 
     static AmedParameters Midpoint(AmedParameters p) => new()
     {
-        Base = p.Base, MaxOrder = p.MaxOrder, AnalyticFirstStep = p.AnalyticFirstStep, Times = p.Times, Lambdas = p.Lambdas,
+        Base = p.Base, MaxOrder = p.MaxOrder, AnalyticFirstStep = p.AnalyticFirstStep, LowerOrderFinal = p.LowerOrderFinal,
+        Times = p.Times, Lambdas = p.Lambdas,
         Nfe = p.Nfe, Steps = p.Steps.Select(_ => new AmedStepParameters { R = 0.5, C = 1 }).ToArray(),
     };
 
@@ -310,14 +314,14 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         /// Starts a step at t_n: the slope there (model or analytic) and the network's input: none, the state (always on
         /// the analytic first step, where the model is not evaluated), or the model's features ('auto': when it gives them).
         /// </summary>
-        public void Begin(TimePoint from, bool analytic, AmedTrainerInput input)
+        public void Begin(TimePoint from, bool analytic, bool firstOrderToNext, AmedTrainerInput input)
         {
             Input?.Dispose();
             Input = null;
             using var scope = NewDisposeScope();
             var output = analytic ? default : Model.Predict(X, from.T);
             var eps = analytic ? AmedStep.AnalyticEpsilon(X, from) : output.Epsilon;
-            Amed.Begin(eps);
+            Amed.Begin(X, from, eps, analytic, firstOrderToNext);
             InputKind = input switch
             {
                 AmedTrainerInput.None => AmedInput.None,

@@ -1,3 +1,4 @@
+using Pipeline.Plugins.Solvers.Shared;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 
@@ -5,7 +6,7 @@ namespace Pipeline.Plugins.Solvers.Amed;
 
 public sealed class AmedTrainerOptions
 {
-    [Description("the step to train: 'amed' (AMED-Solver) or 'ipndm' (AMED-Plugin on iPNDM)")]
+    [Description("the step to train: 'amed' (AMED-Solver), 'ipndm' or 'dpm-solver-pp' (AMED-Plugin on iPNDM or DPM-Solver++(2M))")]
     public AmedBase Base { get; set; } = AmedBase.Amed;
 
     [Description("iPNDM's highest Adams-Bashforth order (base 'ipndm')"), Range(1, 4)]
@@ -14,8 +15,11 @@ public sealed class AmedTrainerOptions
     [Description("replace the first evaluation by AMED's analytic first step (n steps cost 2n - 1 NFE instead of 2n)")]
     public bool AnalyticFirstStep { get; set; } = true;
 
+    [Description("base 'dpm-solver-pp': the last half step is of first order, as DPM-Solver++ does below 10 steps (a second-order last step ruins few-step runs on the MNIST UNet)")]
+    public bool LowerOrderFinal { get; set; } = true;
+
     [Description("the teacher solver whose trajectory is distilled")]
-    public AmedTeacherSolver Teacher { get; set; } = AmedTeacherSolver.Unipc;
+    public ReferenceSolver Teacher { get; set; } = ReferenceSolver.Unipc;
 
     [Description("teacher steps per student step (uniform in lambda)"), Range(2, 10_000)]
     public int TeacherSteps { get; set; } = 32;

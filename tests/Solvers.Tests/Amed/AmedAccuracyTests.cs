@@ -45,6 +45,18 @@ public class AmedAccuracyTests(TrainedPredictors trained, ITestOutputHelper outp
         Assert.True(amed < 0.9 * baseline, $"AMED RMSE {amed:E3} is not 10% below {label}'s {baseline:E3} at NFE {nfe}");
     }
 
+    [Theory]
+    [InlineData(3, true, 0.9)]
+    [InlineData(5, false, 0.95)]
+    public void AmedPluginOnDpmSolverPlusPlusBeatsTheBaselinesAtTheSameNfe(int nfe, bool lowerOrderFinal, double factor)
+    {
+        var (parameters, test) = trained.Get(AmedBase.DpmSolverPp, AmedProblem.Grid.TimeUniform, (nfe + 1) / 2, lowerOrderFinal);
+        double amed = test.Error(AmedProblem.Solver(parameters), parameters.Times);
+        var (baseline, label) = BestBaseline(test, nfe);
+        output.WriteLine($"AMED-Plugin (DPM-Solver++) NFE {nfe}: {amed:E3}, best baseline {baseline:E3} ({label})");
+        Assert.True(amed < factor * baseline, $"AMED-Plugin RMSE {amed:E3} is not below {factor} x {label}'s {baseline:E3}");
+    }
+
     [Fact]
     public void AmedPluginOnIpndmBeatsTheBaselinesAtNfe3()
     {

@@ -136,6 +136,21 @@ public sealed class AmedFileTests : IDisposable
         Assert.Contains(path, e.Message);
     }
 
+    [Theory]
+    [InlineData(AmedInput.Bottleneck, "gives none")]
+    [InlineData(AmedInput.State, "trained on 4 state inputs per sample but this pipeline gives 16")]
+    public void ANetworkWhoseInputThePipelineCannotGiveIsAnInputError(AmedInput input, string expected)
+    {
+        var p = Valid();
+        p.Steps[1].Head!.Input = input;
+        var solver = Open(Write(p));
+        using var xT = TorchSharp.torch.randn([4, 8], TorchSharp.torch.float64);
+        var e = Assert.Throws<PipelineInputException>(() => Harness.Run(solver, AmedProblem.Mixture, AmedProblem.Schedule, xT, Times));
+        Assert.Equal("$.solver.predictor", e.Path);
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("step 2", e.Message);
+    }
+
     [Fact]
     public void TheTrainerRefusesTimesEndingAtZeroAndTooManySamples()
     {

@@ -65,7 +65,8 @@ public static class AmedProblem
     /// <summary>A copy with every step's r and c replaced.</summary>
     public static AmedParameters With(AmedParameters p, Func<AmedStepParameters, AmedStepParameters> change) => new()
     {
-        Base = p.Base, MaxOrder = p.MaxOrder, AnalyticFirstStep = p.AnalyticFirstStep, Times = p.Times, Lambdas = p.Lambdas,
+        Base = p.Base, MaxOrder = p.MaxOrder, AnalyticFirstStep = p.AnalyticFirstStep, LowerOrderFinal = p.LowerOrderFinal,
+        Times = p.Times, Lambdas = p.Lambdas,
         Nfe = p.Nfe, Steps = p.Steps.Select(change).ToArray(),
     };
 }

@@ -1,3 +1,4 @@
+using Pipeline.Sampling;
 using Pipeline.Plugins.Solvers.Amed;
 using Pipeline.Solvers;
 using Pipeline.Tests.TestSupport;
@@ -23,6 +24,7 @@ public class AmedSolverTests
     [InlineData(AmedBase.Amed, true)]
     [InlineData(AmedBase.Amed, false)]
     [InlineData(AmedBase.Ipndm, true)]
+    [InlineData(AmedBase.DpmSolverPp, true)]
     public void EvaluatesAtTheLearnedIntermediateTimes(AmedBase kind, bool afs)
     {
         var p = Parameters(kind, afs);
@@ -40,6 +42,70 @@ public class AmedSolverTests
         Assert.Equal(expected.Count, model.Evaluations);
         for (int i = 0; i < expected.Count; i++)
             Assert.True(Math.Abs(model.Times[i] - expected[i]) < 1e-12, $"evaluation {i} at t = {model.Times[i]}, expected {expected[i]}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WithScaleOneThePluginOnDpmSolverPlusPlusIsDpmSolverPlusPlus2MOnTheInterleavedGrid(bool lowerOrderFinal)
+    {
+        var p = Parameters(AmedBase.DpmSolverPp, afs: false);
+        p.LowerOrderFinal = lowerOrderFinal;
+        foreach (var step in p.Steps) step.C = 1;
+        var grid = new List<double>();
+        for (int n = 0; n < 3; n++)
+        {
+            double l0 = AmedProblem.Schedule.Lambda(Times[n]), l1 = AmedProblem.Schedule.Lambda(Times[n + 1]);
+            grid.Add(Times[n]);
+            grid.Add(AmedProblem.Schedule.TimeOfLambda((1 - p.Steps[n].R) * l0 + p.Steps[n].R * l1));
+        }
+        grid.Add(Times[^1]);
+        using var xT = randn([4, 8], float64, generator: new Generator(3));
+        var (amed, _) = Harness.Run(AmedProblem.Solver(p), AmedProblem.Mixture, AmedProblem.Schedule, xT, Times);
+        var dpm = new Plugins.Solvers.Dpm.DpmSolverPlusPlus(new Plugins.Solvers.Dpm.DpmSolverOptions
+        {
+            Order = 2, Method = Plugins.Solvers.Dpm.DpmSolverMethod.Multistep, LowerOrderFinal = lowerOrderFinal,
+        });
+        var (reference, _) = Harness.Run(dpm, AmedProblem.Mixture, AmedProblem.Schedule, xT, grid);
+        using (amed)
+        using (reference)
+            Assert.True(Harness.Rmse(amed, reference) < 1e-12, $"differs by {Harness.Rmse(amed, reference)}");
+    }
+
+    [Theory]
+    [InlineData(AmedBase.Amed)]
+    [InlineData(AmedBase.Ipndm)]
+    [InlineData(AmedBase.DpmSolverPp)]
+    public void PerSampleIntermediateTimesGiveEachSampleItsOwnRun(AmedBase kind)
+    {
+        // A batch whose samples take different (r, c) equals each sample run alone with its own.
+        double[] r = [0.2, 0.5, 0.5, 0.8], c = [1.0, 0.9, 1.1, 1.0];
+        var points = Plugins.Solvers.Shared.TimePoint.Along(AmedProblem.Schedule, Times);
+        Tensor Run(Tensor x0, double[] rs, double[] cs)
+        {
+            var model = new MixtureDenoiser(AmedProblem.Mixture, AmedProblem.Schedule);
+            IDenoiser denoiser = model;
+            using var amed = new AmedStep(kind, 4);
+            var x = x0.clone();
+            for (int n = 0; n < 3; n++)
+            {
+                using var scope = NewDisposeScope();
+                amed.Begin(x, points[n], n == 0 ? AmedStep.AnalyticEpsilon(x, points[n]) : denoiser.Epsilon(x, points[n].T), analytic: n == 0);
+                var next = scope.MoveToOuter(amed.Step(denoiser, x, points[n], points[n + 1], rs, cs));
+                x.Dispose();
+                x = next;
+            }
+            Assert.Equal(5, model.Evaluations);
+            return x;
+        }
+        using var xT = randn([4, 8], float64, generator: new Generator(5));
+        using var batch = Run(xT, r, c);
+        for (int b = 0; b < 4; b++)
+        {
+            using var one = xT.narrow(0, b, 1);
+            using var alone = Run(one, [r[b]], [c[b]]);
+            Assert.True(Harness.Rmse(batch.narrow(0, b, 1), alone) < 1e-13, $"sample {b}");
+        }
     }
 
     [Fact]
@@ -62,6 +128,7 @@ public class AmedSolverTests
     [Theory]
     [InlineData(AmedBase.Amed)]
     [InlineData(AmedBase.Ipndm)]
+    [InlineData(AmedBase.DpmSolverPp)]
     public void NoTensorLeaks(AmedBase kind)
     {
         var solver = AmedProblem.Solver(Parameters(kind, true));
