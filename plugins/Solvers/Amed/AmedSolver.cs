@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Plugins.Solvers.Amed;
 
 [Plugin(PluginKinds.Solver, "amed", Aliases = "amed-solver,amed-plugin",
-    Summary = "AMED-Solver / AMED-Plugin (Zhou et al. 2024): learned intermediate time and scale per step from an amed.json trained by 'amed-train'; 2 NFE per step, the first analytic")]
+    Summary = "AMED-Solver / AMED-Plugin (Zhou et al. 2024): learned intermediate time and scale per step (a table, or per sample from a network on the state or the UNet bottleneck) from an amed.json trained by 'amed-train'; 2 NFE per step, the first analytic")]
 public sealed class AmedSolverExport : PluginExport<AmedSolver, AmedSolverOptions>;
 
 public sealed class AmedSolverOptions
