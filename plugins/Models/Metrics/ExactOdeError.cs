@@ -40,14 +40,12 @@ public sealed class ExactOdeError(ExactOdeErrorOptions options) : IMetric, IDisp
 
     torch.Tensor Exact(GaussianMixtureModel gmm, MetricContext context)
     {
-        double start = context.Times[0], end = context.Times[^1];
-        using var initial64 = context.Initial.to(torch.ScalarType.Float64);
-        double checksum = initial64.sum().item<double>() + initial64.abs().sum().item<double>();
-        var now = (start, end, checksum, context.Initial.shape[0]);
+        var now = context.ReferenceKey();
         if (exact is null || key != now)
         {
             exact?.Dispose();
-            exact = ExactProbabilityFlow.Solve(gmm.Mixture, context.Model.Schedule, initial64, start, end,
+            using var initial64 = context.Initial.to(torch.ScalarType.Float64);
+            exact = ExactProbabilityFlow.Solve(gmm.Mixture, context.Model.Schedule, initial64, now.Start, now.End,
                 options.Tolerance, options.Tolerance, context.Labels).cpu().DetachFromDisposeScope();
             key = now;
         }

@@ -110,7 +110,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
         if (Uniform(s)) return ToIntermediate(x, from, s[0]);
         using var scope = NewDisposeScope();
         var slope = Slope(Math.Min(history.Count, maxOrder), null);
-        var next = PerSample(x, s.Select(p => p.Alpha / from.Alpha)).add_(PerSample(slope, s.Select(p => NoiseRatioStep.Increment(from, p))));
+        var next = PerSampleLinear(s.Select(p => p.Alpha / from.Alpha).ToArray(), x, s.Select(p => NoiseRatioStep.Increment(from, p)).ToArray(), slope);
         return scope.MoveToOuter(next);
     }
 

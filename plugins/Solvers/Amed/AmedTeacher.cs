@@ -1,3 +1,4 @@
+using Pipeline.Plugins.Solvers.Shared;
 using Pipeline.Sampling;
 using Pipeline.Solvers;
 using TorchSharp;
@@ -18,11 +19,7 @@ internal static class AmedTeacher
     {
         var grid = new List<double> { times[0] };
         for (int n = 0; n + 1 < times.Count; n++)
-        {
-            double l0 = schedule.Lambda(times[n]), l1 = schedule.Lambda(times[n + 1]);
-            for (int j = 1; j < k; j++) grid.Add(schedule.TimeOfLambda(l0 + (l1 - l0) * j / k));
-            grid.Add(times[n + 1]);
-        }
+            grid.AddRange(ReferenceSolvers.LogSnrGrid(schedule, times[n], times[n + 1], k).Skip(1));
         return [.. grid];
     }
 

@@ -244,7 +244,7 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         var (chosen, c) = head.Choose(inputs.index_select(0, heldIndex));
         head.HoldoutLoss = sums.Rows(heldIndex).Loss(chosen, c).mean().item<double>();
         var (tableC, _) = table.Best;
-        head.HoldoutTableLoss = held.Select(b => Math.Max(0, table.SampleDD[b] - 2 * tableC * table.SampleBD[b] + tableC * tableC * table.SampleBB[b]) / perSample).Average();
+        head.HoldoutTableLoss = held.Select(b => table.SampleLossAt((int)b, tableC) / perSample).Average();
         return head;
     }
 
@@ -281,7 +281,12 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         }
 
         /// <summary>Mean squared error per element at scale c.</summary>
-        public double LossAt(double c) => Math.Max(0, DD - 2 * c * BD + c * c * BB) / Elements;
+        public double LossAt(double c) => Squared(DD, BD, BB, c) / Elements;
+
+        /// <summary>Squared error of sample b at scale c, summed over its elements.</summary>
+        public double SampleLossAt(int b, double c) => Squared(SampleDD[b], SampleBD[b], SampleBB[b], c);
+
+        static double Squared(double dd, double bd, double bb, double c) => Math.Max(0, dd - 2 * c * bd + c * c * bb);
 
         /// <summary>The least-squares c and its loss.</summary>
         public (double C, double Loss) Best => BB > 0 && BD > 0 ? (BD / BB, LossAt(BD / BB)) : (1, LossAt(1));

@@ -59,9 +59,7 @@ public sealed class ReferenceOdeError(ReferenceOdeErrorOptions options, RunEnvir
         if (!(end > 0))
             throw new PipelineInputException(
                 "the reference-ode-error metric needs a run that ends above t = 0 (the reference solver evaluates the model at its last time); end the time-step schedule at its tMin", "$.metrics");
-        using var initial64 = context.Initial.to(ScalarType.Float64);
-        double checksum = initial64.sum().item<double>() + initial64.abs().sum().item<double>();
-        var now = (start, end, checksum, context.Initial.shape[0]);
+        var now = context.ReferenceKey();
         if (reference is not null && key == now) return reference;
 
         reference?.Dispose();

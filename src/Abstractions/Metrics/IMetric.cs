@@ -20,4 +20,16 @@ public sealed record MetricContext(
     torch.Tensor Initial,
     Sampling.IConditionalDenoiser Model,
     IReadOnlyList<double> Times,
-    torch.Tensor? Labels);
+    torch.Tensor? Labels)
+{
+    /// <summary>
+    /// Identifies the run's start (x_T, by a checksum), first and last time, for metrics that compute a reference
+    /// solution from x_T once and reuse it while comparing many solvers on the same noise.
+    /// </summary>
+    public (double Start, double End, double Checksum, long Count) ReferenceKey()
+    {
+        using var initial64 = Initial.to(torch.ScalarType.Float64);
+        double checksum = initial64.sum().item<double>() + initial64.abs().sum().item<double>();
+        return (Times[0], Times[^1], checksum, Initial.shape[0]);
+    }
+}

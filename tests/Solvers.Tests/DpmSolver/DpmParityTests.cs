@@ -5,6 +5,7 @@ using Pipeline.Plugins.Schedules;
 using Pipeline.Plugins.Solvers.Dpm;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
+using Pipeline.Tests.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -73,36 +74,11 @@ public class DpmParityTests(ITestOutputHelper output)
             $"#{Index} {Algorithm} {Method} order {Order} {SolverType} {Skip} {Steps}{(DenoiseToZero ? " denoise" : "")}{(Rtol != 0.05 ? $" rtol {Rtol}" : "")}";
     }
 
-    static readonly string Folder = FindFixtures();
+    static readonly string Folder = ParityFixtures.Folder("dpm");
 
-    static string FindFixtures()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "Parity", "dpm");
-            if (File.Exists(Path.Combine(candidate, "cases.json"))) return candidate;
-        }
-        throw new DirectoryNotFoundException("tests/Fixtures/Parity/dpm not found above the test binaries");
-    }
+    static List<Case> Cases() => ParityFixtures.Cases(Folder).Select((e, i) => new Case(e, i)).ToList();
 
-    static List<Case> Cases()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "cases.json")));
-        return doc.RootElement.EnumerateArray().Select((e, i) => new Case(e.Clone(), i)).ToList();
-    }
-
-    static GaussianMixtureModel Mixture()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "gmm.json")));
-        var root = doc.RootElement;
-        double[] Row(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
-        return new GaussianMixtureModel(new GaussianMixtureOptions
-        {
-            Weights = Row(root.GetProperty("weights")),
-            Means = root.GetProperty("means").EnumerateArray().Select(Row).ToArray(),
-            Stds = root.GetProperty("stds").EnumerateArray().Select(v => new[] { v.GetDouble() }).ToArray(),
-        });
-    }
+    static GaussianMixtureModel Mixture() => ParityFixtures.Mixture(Folder);
 
     static readonly DiscreteSchedule Schedule = new(new DiscreteScheduleOptions());
 

@@ -11,6 +11,7 @@ using Pipeline.Schedules;
 using Pipeline.Solvers;
 using DpmHelpers = Pipeline.Tests.Dpm.Dpm;
 using UniPcSolver = Pipeline.Plugins.Solvers.UniPc;
+using Pipeline.Tests.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -198,36 +199,11 @@ public class DiffusersParityTests(ITestOutputHelper output)
             $"#{Index} {Scheduler} {Steps} steps {Config.GetRawText()}";
     }
 
-    internal static readonly string Folder = FindFixtures();
+    internal static readonly string Folder = ParityFixtures.Folder("diffusers");
 
-    static string FindFixtures()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "Parity", "diffusers");
-            if (File.Exists(Path.Combine(candidate, "cases.json"))) return candidate;
-        }
-        throw new DirectoryNotFoundException("tests/Fixtures/Parity/diffusers not found above the test binaries");
-    }
+    internal static List<Case> Cases() => ParityFixtures.Cases(Folder).Select((e, i) => new Case(e, i)).ToList();
 
-    internal static List<Case> Cases()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "cases.json")));
-        return doc.RootElement.EnumerateArray().Select((e, i) => new Case(e.Clone(), i)).ToList();
-    }
-
-    static GaussianMixtureModel Mixture()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "gmm.json")));
-        var root = doc.RootElement;
-        double[] Row(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
-        return new GaussianMixtureModel(new GaussianMixtureOptions
-        {
-            Weights = Row(root.GetProperty("weights")),
-            Means = root.GetProperty("means").EnumerateArray().Select(Row).ToArray(),
-            Stds = root.GetProperty("stds").EnumerateArray().Select(v => new[] { v.GetDouble() }).ToArray(),
-        });
-    }
+    static GaussianMixtureModel Mixture() => ParityFixtures.Mixture(Folder);
 
     static readonly DiscreteSchedule Schedule = new(new DiscreteScheduleOptions());
 

@@ -77,15 +77,7 @@ public class UniPcParityTests(ITestOutputHelper output)
     /// <summary>The fixture files of tests/Fixtures/Parity/unipc, found from the test's output folder upwards.</summary>
     internal static class Fixture
     {
-        static readonly Lazy<string> Folder = new(() =>
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = System.IO.Path.Combine(dir.FullName, "tests", "Fixtures", "Parity", "unipc");
-                if (Directory.Exists(candidate)) return candidate;
-            }
-            throw new DirectoryNotFoundException("tests/Fixtures/Parity/unipc not found above " + AppContext.BaseDirectory);
-        });
+        static readonly Lazy<string> Folder = new(() => ParityFixtures.Folder("unipc"));
 
         public static string Path(string name) => System.IO.Path.Combine(Folder.Value, name);
 
