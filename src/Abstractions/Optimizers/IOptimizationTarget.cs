@@ -33,7 +33,10 @@ public interface IOptimizationTarget
     /// <summary>The pipeline's batch size.</summary>
     int BatchSize { get; }
 
-    /// <summary>x_T of samples [start, start + count) on the run's device, drawn from their seeds as a run does.</summary>
+    /// <summary>
+    /// x_T of samples [start, start + count) on the run's device, exactly as a run at <see cref="Times"/> starts: a draw
+    /// from the schedule's prior at Times[0] (<see cref="INoiseSchedule.PriorStd"/>), from their seeds or the initial-noise file.
+    /// </summary>
     torch.Tensor InitialNoise(int start, int count);
 
     /// <summary>The labels of samples [start, start + count) as int64 on the run's device, or null when unconditional.</summary>

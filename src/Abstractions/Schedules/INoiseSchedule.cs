@@ -31,6 +31,22 @@ public interface INoiseSchedule
     /// <summary>Inverse of <see cref="Lambda"/> on [TMin, TMax] (exact or to machine precision).</summary>
     double TimeOfLambda(double lambda);
 
+    /// <summary>
+    /// Standard deviation per coordinate of the prior that sampling starts from at time t: every run draws
+    /// x_T = PriorStd(t_0) z with z ~ N(0, I) and t_0 its first time. In general it is the spread of p_t for data of
+    /// unit scale, sqrt(alpha(t)^2 + sigma(t)^2), taken in the form the literature uses: exactly 1 on VP schedules
+    /// (alpha^2 + sigma^2 = 1: DDPM, DDIM, DPM-Solver start from N(0, I)), and sigma(t) where alpha = 1 (VE, EDM: the
+    /// score-SDE code's prior_sampling, EDM's latents * t_steps[0], k-diffusion's randn * sigmas[0]), which leaves out the
+    /// data's share of the spread, a relative 1 / (2 sigma^2) (2e-4 at sigma = 50), so a z ported from those codes gives
+    /// the same x_T. The host draws every x_T by this rule (runs, comparisons, offline optimizers).
+    /// </summary>
+    double PriorStd(double t)
+    {
+        if (VariancePreserving) return 1.0;
+        double alpha = Alpha(t), sigma = Sigma(t);
+        return alpha == 1.0 ? sigma : Math.Sqrt(alpha * alpha + sigma * sigma);
+    }
+
     /// <summary>Time at which sigma(t) / alpha(t) equals <paramref name="ratio"/> (for sigma-space solvers and Karras steps).</summary>
     double TimeOfNoiseRatio(double ratio) => TimeOfLambda(-Math.Log(ratio));
 

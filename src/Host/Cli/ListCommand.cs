@@ -4,15 +4,25 @@ using Pipeline.Plugins;
 
 namespace Pipeline.Host.Cli;
 
-/// <summary>`list [kind]`: plugins by kind with summaries and options (type, default, description).</summary>
+/// <summary>
+/// `list [kind]`: plugins by kind with summaries and options (type, default, description), then the settings of the
+/// definition's own sections ("sampling", "outputs"); `list sampling` or `list outputs` shows one of those.
+/// </summary>
 public static class ListCommand
 {
+    static readonly Dictionary<string, Type> Sections = new()
+    {
+        ["sampling"] = typeof(SamplingSettings),
+        ["outputs"] = typeof(OutputSettings),
+    };
+
     public static int Write(PipelineHost host, string? kind, TextWriter output)
     {
         var catalog = host.Catalog;
-        if (kind is not null && !PluginKinds.All.Contains(kind))
-            throw new PipelineInputException($"unknown plugin kind '{kind}'.{NameSuggester.Hint(kind, PluginKinds.All)} Kinds: {string.Join(", ", PluginKinds.All)}");
-        foreach (var k in kind is null ? PluginKinds.All : [kind])
+        var known = PluginKinds.All.Concat(Sections.Keys).ToList();
+        if (kind is not null && !known.Contains(kind))
+            throw new PipelineInputException($"unknown plugin kind '{kind}'.{NameSuggester.Hint(kind, known)} Kinds: {string.Join(", ", known)}");
+        foreach (var k in kind is null ? PluginKinds.All : PluginKinds.All.Contains(kind) ? [kind] : [])
         {
             output.WriteLine($"{k}:");
             var entries = catalog.OfKind(k).ToList();
@@ -21,19 +31,31 @@ public static class ListCommand
             {
                 var aliases = e.Metadata.Aliases.Count > 0 ? $" (aliases: {string.Join(", ", e.Metadata.Aliases)})" : "";
                 output.WriteLine($"  {e.Name}{aliases} - {e.Metadata.Summary}");
-                var defaults = Activator.CreateInstance(e.Options)!;
-                var written = OptionsBinder.Write(defaults);
-                foreach (var p in OptionsBinder.Settable(e.Options))
-                {
-                    var name = OptionsConventions.JsonName(p.Name);
-                    var required = p.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RequiredAttribute), true).Length > 0;
-                    var value = required ? "required" : $"default {written[name]!.ToString(Newtonsoft.Json.Formatting.None)}";
-                    var description = OptionsBinder.Describe(p) is { } d ? $": {d}" : "";
-                    output.WriteLine($"      {name} ({OptionsBinder.TypeName(p.PropertyType)}, {value}){description}");
-                }
+                WriteOptions(e.Options, "      ", output);
             }
         }
+        foreach (var (section, type) in Sections)
+            if (kind is null || kind == section)
+            {
+                output.WriteLine($"{section} (section of the definition):");
+                WriteOptions(type, "  ", output);
+            }
         foreach (var error in catalog.Errors) output.WriteLine($"error: {error}");
         return Program.Ok;
+    }
+
+    static void WriteOptions(Type options, string indent, TextWriter output)
+    {
+        var defaults = Activator.CreateInstance(options)!;
+        var written = OptionsBinder.Write(defaults);
+        foreach (var p in OptionsBinder.Settable(options))
+        {
+            var name = OptionsConventions.JsonName(p.Name);
+            var required = p.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RequiredAttribute), true).Length > 0;
+            var value = required ? "required"
+                : written[name] is { } v ? $"default {v.ToString(Newtonsoft.Json.Formatting.None)}" : "default null";
+            var description = OptionsBinder.Describe(p) is { } d ? $": {d}" : "";
+            output.WriteLine($"{indent}{name} ({OptionsBinder.TypeName(p.PropertyType)}, {value}){description}");
+        }
     }
 }

@@ -23,8 +23,12 @@ public sealed class SamplingSettings : IValidatableObject
     [Description("Explicit per-sample seeds (one per sample); overrides seed")]
     public long[]? Seeds { get; set; }
 
-    [Description("Optional .npy file of initial noise x_T, shape [count, ...shape]")]
+    [Description("Optional .npy file of initial noise, shape [count, ...shape], read as 'initialNoiseKind' says")]
     public string? InitialNoise { get; set; }
+
+    [Description("What the 'initialNoise' file holds: \"standard-normal\" = z ~ N(0, I), scaled to the schedule's prior at the first time like drawn noise " +
+        "(x_T = z on VP schedules, sigma(t_0) z where alpha = 1: ve, edm); \"xt\" = x_T itself, used as it is")]
+    public InitialNoiseKind InitialNoiseKind { get; set; } = InitialNoiseKind.StandardNormal;
 
     [Description("Class labels, one per sample (conditional models); -1 = unconditional")]
     public long[]? Labels { get; set; }
@@ -48,6 +52,9 @@ public sealed class SamplingSettings : IValidatableObject
             yield return new("give either 'labels' or 'labelsInRows', not both", [nameof(LabelsInRows)]);
         if (Shape is not null && (Shape.Length == 0 || Shape.Any(s => s < 1)))
             yield return new("'shape' must list positive sizes", [nameof(Shape)]);
+        if (InitialNoiseKind != InitialNoiseKind.StandardNormal && InitialNoise is null)
+            yield return new($"'initialNoiseKind' is \"{Options.OptionsConventions.EnumName(InitialNoiseKind.ToString())}\" but no 'initialNoise' file is given; " +
+                "add \"initialNoise\": \"<file>.npy\" or remove 'initialNoiseKind'", [nameof(InitialNoiseKind)]);
         if (!Runtime.DeviceSelector.IsValidSpec(Device))
             yield return new($"device '{Device}' is not one of \"auto\", \"cpu\", \"cuda\", \"cuda:N\"", [nameof(Device)]);
     }

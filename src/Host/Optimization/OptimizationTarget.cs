@@ -30,11 +30,8 @@ public sealed class OptimizationTarget(ComposedPipeline pipeline) : IOptimizatio
 
     public torch.Tensor InitialNoise(int start, int count)
     {
-        CheckRange(start, count);
-        if (pipeline.InitialNoise is { } file)
-            return file.narrow(0, start, count).to(Environment.DType).to(Environment.Device);
         using var noise = (PerSampleNoise)Noise(start, count);
-        return noise.Normal(SampleShape);
+        return InitialState.Of(pipeline, noise, start, count, Times[0]);
     }
 
     public torch.Tensor? Labels(int start, int count)

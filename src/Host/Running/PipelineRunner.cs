@@ -40,9 +40,7 @@ public static class PipelineRunner
                 int start = b * batchSize, size = Math.Min(batchSize, count - start);
                 using var scope = torch.NewDisposeScope();
                 using var noise = new PerSampleNoise(pipeline.Seeds[start..(start + size)], env.Device, env.DType);
-                var x = pipeline.InitialNoise is { } file
-                    ? file.narrow(0, start, size).to(env.DType).to(env.Device)
-                    : noise.Normal(pipeline.SampleShape);
+                var x = InitialState.Of(pipeline, noise, start, size, times[0]);
                 initials.Add(x.to(torch.CPU).clone().DetachFromDisposeScope());
                 var labels = pipeline.Labels is { } l ? torch.tensor(l[start..(start + size)], device: env.Device) : null;
                 using var denoiser = new RunDenoiser(pipeline.Denoiser, new Conditioning(labels)) { Synchronize = synchronize };

@@ -30,13 +30,19 @@ public sealed class PerSampleNoise : INoiseSource, IDisposable
         return (long)((z ^ (z >> 31)) & 0x7FFF_FFFF_FFFF_FFFFUL);
     }
 
-    public torch.Tensor Normal(long[] sampleShape)
+    /// <summary>One draw of z ~ N(0, I) per sample, times <paramref name="scale"/> (the prior's spread for an x_T).</summary>
+    public torch.Tensor Normal(long[] sampleShape, double scale = 1.0)
     {
         using var scope = torch.NewDisposeScope();
-        // Drawn in float64 so float32 and float64 runs see the same numbers up to rounding.
+        // Drawn and scaled in float64 so float32 and float64 runs see the same numbers up to rounding.
         var rows = generators.Select(g => torch.randn(sampleShape, torch.ScalarType.Float64, generator: g)).ToArray();
-        var batch = torch.stack(rows).to(dtype).to(device);
-        return scope.MoveToOuter(batch);
+        var batch = torch.stack(rows);
+        if (scale != 1.0)
+        {
+            using var s = scale.ToScalar();
+            batch.mul_(s);
+        }
+        return scope.MoveToOuter(batch.to(dtype).to(device));
     }
 
     public torch.Tensor NormalLike(torch.Tensor like) => Normal(like.shape[1..]);
