@@ -31,7 +31,8 @@ public static class Program
           validate  check a definition against the loaded plugins without running it
           schema    print a JSON Schema of definitions for the loaded plugins
           list      plugins by kind (model, noise-schedule, time-steps, solver, guidance,
-                    optimizer, offline-optimizer, metric) with their summaries and options
+                    optimizer, offline-optimizer, metric) with their summaries and options,
+                    then the settings of the sampling and outputs sections ('list sampling')
           bench     time sampling per step, split into model time and everything else
           compare   run solver configurations at several NFE budgets on one pipeline; writes
                     compare.md, compare.csv and compare.png (error against NFE, log-log)
