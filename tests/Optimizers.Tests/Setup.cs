@@ -74,8 +74,12 @@ public sealed class ModelDenoiser(IDiffusionModel model, INoiseSchedule schedule
 {
     public INoiseSchedule Schedule => schedule;
 
+    /// <summary>Model calls made so far.</summary>
+    public int Evaluations { get; private set; }
+
     public ModelOutput Predict(Tensor x, double t)
     {
+        Evaluations++;
         double alpha = schedule.Alpha(t), sigma = schedule.Sigma(t);
         // Not disposed here: for an eps model the output holds the raw prediction itself.
         var raw = model.Forward(x, new ModelTime(t, alpha, sigma, t), labels);

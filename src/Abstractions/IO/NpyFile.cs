@@ -6,10 +6,15 @@ using TorchSharp;
 namespace Pipeline.IO;
 
 /// <summary>
-/// NumPy .npy files (format 1.0-3.0, C order, little-endian float32/float64/int32/int64/uint8/bool),
+/// NumPy .npy files (format 1.0-3.0, C order, little-endian float16/float32/float64/int32/int64/uint8/bool),
 /// the array format of every file the host reads or writes. Corrupt or unsupported files raise
 /// <see cref="PipelineInputException"/> naming the file and what is wrong.
 /// </summary>
+/// <remarks>
+/// A tensor is written in its own type, so a float64 run keeps every digit. bfloat16 is the one
+/// exception: NumPy has no such type, so it is written as float32, which holds every bfloat16 value
+/// exactly (bfloat16 is float32 with the low 16 mantissa bits dropped).
+/// </remarks>
 public static partial class NpyFile
 {
     static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
@@ -20,18 +25,24 @@ public static partial class NpyFile
         Write(stream, tensor);
     }
 
+    /// <summary>The type a tensor of <paramref name="type"/> is stored as: its own, bfloat16 as float32.</summary>
+    public static torch.ScalarType StoredType(torch.ScalarType type) =>
+        type == torch.ScalarType.BFloat16 ? torch.ScalarType.Float32 : type;
+
     public static void Write(Stream stream, torch.Tensor tensor)
     {
-        using var cpu = tensor.detach().cpu().contiguous();
+        using var scope = torch.NewDisposeScope(); // the intermediate copies, never the caller's tensor
+        var cpu = tensor.detach().cpu().to_type(StoredType(tensor.dtype)).contiguous();
         var (descr, size) = cpu.dtype switch
         {
+            torch.ScalarType.Float16 => ("<f2", 2),
             torch.ScalarType.Float32 => ("<f4", 4),
             torch.ScalarType.Float64 => ("<f8", 8),
             torch.ScalarType.Int32 => ("<i4", 4),
             torch.ScalarType.Int64 => ("<i8", 8),
             torch.ScalarType.Byte => ("|u1", 1),
             torch.ScalarType.Bool => ("|b1", 1),
-            _ => throw new NotSupportedException($"cannot write {cpu.dtype} to .npy; convert to float32 or float64 first"),
+            _ => throw new NotSupportedException($"cannot write {cpu.dtype} to .npy; convert to float16, float32 or float64 first"),
         };
         var shape = cpu.shape;
         string shapeText = shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
@@ -101,13 +112,14 @@ public static partial class NpyFile
             .ToArray();
         var (type, size) = descr.Groups[1].Value switch
         {
+            "<f2" => (torch.ScalarType.Float16, 2),
             "<f4" => (torch.ScalarType.Float32, 4),
             "<f8" => (torch.ScalarType.Float64, 8),
             "<i4" => (torch.ScalarType.Int32, 4),
             "<i8" => (torch.ScalarType.Int64, 8),
             "|u1" or "<u1" => (torch.ScalarType.Byte, 1),
             "|b1" => (torch.ScalarType.Bool, 1),
-            var d => throw new PipelineInputException($"unsupported dtype '{d}' (use float32, float64, int32, int64, uint8 or bool, little-endian)"),
+            var d => throw new PipelineInputException($"unsupported dtype '{d}' (use float16, float32, float64, int32, int64, uint8 or bool, little-endian)"),
         };
         long count = shape.Aggregate(1L, (a, b) => checked(a * b));
         var data = new byte[checked(count * size)];

@@ -65,8 +65,12 @@ public static class ComparisonReport
 
     static string Quote(string s) => s.Contains(',') || s.Contains('"') || s.Contains('\n') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
-    /// <summary>Log-log plot of the headline score against the actual NFE, one line per configuration.</summary>
-    public static void Plot(IReadOnlyList<ComparisonRow> rows, string metricName, string title, string path)
+    /// <summary>Log-log plot of the headline score against the actual NFE, one line per configuration, as a 900 x 600 PNG.</summary>
+    public static void Plot(IReadOnlyList<ComparisonRow> rows, string metricName, string title, string path) =>
+        Figure(rows, metricName, title).SavePng(path, 900, 600);
+
+    /// <summary>The plot of <see cref="Plot"/>, its text in the shipped font (<see cref="Outputs.PlotFont"/>).</summary>
+    public static ScottPlot.Plot Figure(IReadOnlyList<ComparisonRow> rows, string metricName, string title)
     {
         var plot = new ScottPlot.Plot();
         foreach (var label in rows.Select(r => r.Label).Distinct())
@@ -85,6 +89,7 @@ public static class ComparisonReport
         plot.YLabel($"{metricName} (log scale)");
         plot.Title(title);
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
-        plot.SavePng(path, 900, 600);
+        Outputs.PlotFont.Apply(plot);
+        return plot;
     }
 }

@@ -11,10 +11,10 @@ public sealed class OutputSettings
     [Description("Replace an existing output folder")]
     public bool Overwrite { get; set; }
 
-    [Description("Write samples.npy (float32)")]
+    [Description("Write samples.npy, in the run's dtype (bfloat16 as float32)")]
     public bool Samples { get; set; } = true;
 
-    [Description("Write trajectory.npy, the state after every step [steps+1, count, ...]")]
+    [Description("Write trajectory.npy, the state after every step [steps+1, count, ...], in the run's dtype (bfloat16 as float32)")]
     public bool Trajectory { get; set; }
 
     [Description("Write grid.png when samples are images ([H,W] or [C,H,W] with C = 1 or 3)")]

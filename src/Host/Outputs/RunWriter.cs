@@ -20,16 +20,9 @@ public static class RunWriter
     {
         var outputs = pipeline.Outputs;
         var write = System.Diagnostics.Stopwatch.StartNew();
-        if (outputs.Samples)
-        {
-            using var f32 = result.Samples.to(TorchSharp.torch.ScalarType.Float32);
-            NpyFile.Write(folder.PathOf(SamplesFile), f32);
-        }
-        if (result.Trajectory is { } trajectory)
-        {
-            using var f32 = trajectory.to(TorchSharp.torch.ScalarType.Float32);
-            NpyFile.Write(folder.PathOf(TrajectoryFile), f32);
-        }
+        // In the run's dtype, so a float64 run keeps its digits on disk (bfloat16 goes out as float32, exactly; see NpyFile).
+        if (outputs.Samples) NpyFile.Write(folder.PathOf(SamplesFile), result.Samples);
+        if (result.Trajectory is { } trajectory) NpyFile.Write(folder.PathOf(TrajectoryFile), trajectory);
         if (outputs.Grid && ImageGrid.IsImage(pipeline.SampleShape))
         {
             var images = result.Samples;

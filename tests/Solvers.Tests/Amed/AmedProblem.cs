@@ -2,10 +2,12 @@ using Pipeline.Optimizers;
 using Pipeline.Plugins.Solvers;
 using Pipeline.Plugins.Solvers.Amed;
 using Pipeline.Plugins.Solvers.Dpm;
+using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using Pipeline.Tests.TestSupport;
 using Pipeline.Tests.UniPc;
+using static TorchSharp.torch;
 
 namespace Pipeline.Tests.Amed;
 
@@ -63,10 +65,41 @@ public static class AmedProblem
     }
 
     /// <summary>A copy with every step's r and c replaced.</summary>
-    public static AmedParameters With(AmedParameters p, Func<AmedStepParameters, AmedStepParameters> change) => new()
+    public static AmedParameters With(AmedParameters p, Func<AmedStepParameters, AmedStepParameters> change) =>
+        With(p, (_, s) => change(s));
+
+    /// <summary>A copy with each step replaced by <paramref name="change"/>(its index, the step).</summary>
+    public static AmedParameters With(AmedParameters p, Func<int, AmedStepParameters, AmedStepParameters> change) => new()
     {
         Base = p.Base, MaxOrder = p.MaxOrder, AnalyticFirstStep = p.AnalyticFirstStep, LowerOrderFinal = p.LowerOrderFinal,
         Times = p.Times, Lambdas = p.Lambdas,
-        Nfe = p.Nfe, Steps = p.Steps.Select(change).ToArray(),
+        Nfe = p.Nfe, Steps = p.Steps.Select((s, i) => change(i, s)).ToArray(),
     };
+
+    /// <summary>
+    /// Mean squared error per element against the exact flow at t_{i+1}, from <paramref name="initial"/> with steps
+    /// 0..i-1 as in <paramref name="parameters"/> and step i replaced by <paramref name="step"/>: what the trainer records
+    /// as a step's loss, computed through the solver instead of the trainer and against the exact flow instead of the teacher.
+    /// </summary>
+    public static double StepError(AmedParameters parameters, int i, AmedStepParameters step, Tensor initial)
+    {
+        var solver = Solver(With(parameters, (k, s) => k == i ? step : s));
+        var after = new StateAfter(i);
+        var (x, _) = Harness.Run(solver, Mixture, Schedule, initial, parameters.Times, observer: after);
+        x.Dispose();
+        using var state = after.State!;
+        using var exact = ExactFlow.Solve(Mixture, Schedule, initial, parameters.Times[0], parameters.Times[i + 1]);
+        double rmse = Harness.Rmse(state, exact);
+        return rmse * rmse;
+    }
+
+    sealed class StateAfter(int step) : ISamplingObserver
+    {
+        public Tensor? State { get; private set; }
+
+        public void OnStep(in StepInfo info)
+        {
+            if (info.Step == step) State = info.X.clone();
+        }
+    }
 }

@@ -242,12 +242,37 @@ public class DpmContractTests(ITestOutputHelper output)
         using (y)
         {
             Assert.True(adaptive.Steps.Count > 3);
-            Assert.All(adaptive.Steps, s => Assert.InRange(s.Step, 0, 9));
+            // An adaptive step reports the share of lambda done: step i of 10 ends in the share ((i)/10, (i+1)/10]. The
+            // index is not clamped (DpmProgress refuses one outside 0..9), so a wrong one shows here.
+            double l0 = Schedule.Lambda(times[0]), l1 = Schedule.Lambda(times[^1]);
+            foreach (var s in adaptive.Steps.SkipLast(1))
+            {
+                double share = (Schedule.Lambda(s.TTo) - l0) / (l1 - l0);
+                Assert.True(share > s.Step / 10.0 - 1e-12 && share <= (s.Step + 1) / 10.0 + 1e-12, $"step {s.Step} ends at lambda share {share}");
+            }
             Assert.Equal(9, adaptive.Steps[^1].Step);
+            Assert.Equal(times[^1], adaptive.Steps[^1].TTo, 1e-5);
             Assert.True(adaptive.Steps.Zip(adaptive.Steps.Skip(1)).All(p => p.First.Step <= p.Second.Step && p.First.TTo == p.Second.TFrom));
             Assert.True(Dpm.MaxAbsDiff(adaptive.Last!, y) == 0);
         }
         adaptive.Last!.Dispose();
+    }
+
+    [Fact]
+    public void AStepIndexOutsideTheRunIsRefusedNotClamped()
+    {
+        using var xT = Initial();
+        var observer = new Recorder();
+        var context = new SamplingContext
+        {
+            Model = new PluginDenoiser(Mixture3.Value, Schedule), Times = Times(10, false), Initial = xT, Noise = new Dpm.NoNoise(), Observer = observer,
+        };
+        var progress = new DpmProgress(context, holdLast: false);
+        progress.Step(9, 0.2, 0.1, xT, last: false);
+        Assert.Throws<InvalidOperationException>(() => progress.Step(10, 0.1, 0.05, xT, last: false));
+        Assert.Throws<InvalidOperationException>(() => progress.Step(-1, 0.1, 0.05, xT, last: false));
+        Assert.Equal([9], observer.Steps.Select(s => s.Step));
+        observer.Last!.Dispose();
     }
 
     sealed class Recorder : ISamplingObserver
