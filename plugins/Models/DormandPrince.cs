@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Models;
 
@@ -73,7 +74,7 @@ static class DormandPrince
                 evaluations += 6;
 
                 var error = Combine(null, hs, (E1, k1), (E3, k3), (E4, k4), (E5, k5), (E6, k6), (E7, k7));
-                var tolerance = maximum(y.abs(), yNew.abs()).mul_(relative).add_(absolute);
+                var tolerance = maximum(y.abs(), yNew.abs()).mul_(relative).Plus_(absolute);
                 double norm = error.abs_().div_(tolerance).max().item<double>();
                 if (!double.IsFinite(norm))
                     throw new InvalidOperationException($"Dormand-Prince: non-finite values near s = {s}");

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Models;
 
@@ -197,13 +198,13 @@ public sealed class GaussianMixture : IDisposable
         using var minusTwo = (-2.0).ToScalar();
         using var minusHalf = (-0.5).ToScalar();
         using var logTwoPi = (Dimension * Math.Log(2 * Math.PI)).ToScalar();
-        var precision = p.Variances.mul(a2).add_(s2).reciprocal_();
+        var precision = p.Variances.mul(a2).Plus_(s2).reciprocal_();
         var center = p.Means.mul(precision).mul_(a);
         // sum_d (alpha^2 mu^2 / v + log(2 pi v)) per component.
-        var constant = p.Means.mul(center).sum(-1).mul_(a).sub_(precision.log().sum(-1)).add_(logTwoPi);
+        var constant = p.Means.mul(center).sum(-1).mul_(a).sub_(precision.log().sum(-1)).Plus_(logTwoPi);
         var quadratic = precision.matmul(flat.Squared().t()).add_(center.matmul(flat.t()), minusTwo);
         // Responsibilities come from this by softmax (log-sum-exp), so far-away components give 0, not 0/0.
-        var logJoint = quadratic.add_(constant.unsqueeze(1)).mul_(minusHalf).add_(p.LogWeights.unsqueeze(1));
+        var logJoint = quadratic.Plus_(constant.unsqueeze(1)).mul_(minusHalf).Plus_(p.LogWeights.unsqueeze(1));
         return new Terms(flat, precision, center, logJoint);
     }
 

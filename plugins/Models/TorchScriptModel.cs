@@ -119,7 +119,8 @@ public sealed class TorchScriptModel : IDiffusionModel, IDisposable
         var onDevice = labels.to(x.device);
         if (_nullLabel is not long nullLabel) return onDevice;
         using var replacement = nullLabel.ToScalar();
-        return onDevice.masked_fill(onDevice.eq(Conditioning.NullLabel), replacement);
+        using var marker = ((long)Conditioning.NullLabel).ToScalar();
+        return onDevice.masked_fill(onDevice.eq(marker), replacement);
     }
 
     /// <summary>The first line of a libtorch error, and its last one (where TorchScript puts the cause).</summary>

@@ -10,6 +10,24 @@ namespace Pipeline;
 /// </summary>
 public static class SafeTensorOps
 {
+    /// <summary>
+    /// The alpha of 1 that TorchSharp's <c>add(Tensor)</c>, <c>add_(Tensor)</c>, <c>add(Scalar)</c> and <c>add_(Scalar)</c>
+    /// make from an int and drop; this one lives as long as the process (an integer, as libtorch wants for integer tensors).
+    /// </summary>
+    public static readonly Scalar One = 1L.ToScalar();
+
+    /// <summary>a + b, a new tensor (TorchSharp's <c>add(Tensor)</c> without its dropped alpha).</summary>
+    public static torch.Tensor Plus(this torch.Tensor a, torch.Tensor b) => a.add(b, One);
+
+    /// <summary>a += b in place.</summary>
+    public static torch.Tensor Plus_(this torch.Tensor a, torch.Tensor b) => a.add_(b, One);
+
+    /// <summary>a + b for a Scalar b the caller keeps alive, a new tensor.</summary>
+    public static torch.Tensor Plus(this torch.Tensor a, Scalar b) => a.add(b, One);
+
+    /// <summary>a += b for a Scalar b the caller keeps alive, in place.</summary>
+    public static torch.Tensor Plus_(this torch.Tensor a, Scalar b) => a.add_(b, One);
+
     /// <summary>x * x, a new tensor.</summary>
     public static torch.Tensor Squared(this torch.Tensor x) => x.mul(x);
 

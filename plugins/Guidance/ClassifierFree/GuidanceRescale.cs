@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Guidance.ClassifierFree;
 
@@ -21,7 +22,7 @@ internal static class GuidanceRescale
         using Scalar zero = 0.0, one = 1.0, weight = phi, keep = 1 - phi;
         var ratio = where(stdGuided.gt(zero), stdPositive.div(stdGuided), ones_like(stdGuided));
         // phi ratio + (1 - phi): eq. (16) applied as one per-sample factor.
-        var factor = ratio.mul_(weight).add_(keep);
+        var factor = ratio.mul_(weight).Plus_(keep);
         return guided.mul(factor);
     }
 }

@@ -4,6 +4,7 @@ using Pipeline.Metrics;
 using Pipeline.Options;
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Models.Metrics;
 
@@ -48,7 +49,8 @@ public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
         var (mean, covariance) = ExactMoments(mixture, components);
         var sampleMean = x.mean([0]);
         var centred = x.sub(sampleMean);
-        var sampleCovariance = centred.t().matmul(centred).div_(Math.Max(n - 1, 1));
+        using Scalar degrees = (double)Math.Max(n - 1, 1);
+        var sampleCovariance = centred.t().matmul(centred).div_(degrees);
         double meanError = sampleMean.sub(mean).Squared().sum().item<double>();
         double covError = sampleCovariance.sub(covariance).Squared().sum().item<double>();
 
@@ -122,6 +124,6 @@ public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
         using var z = randn([n, dim], float64, generator: generator);
         using var m = tensor(means, [n, dim], float64);
         using var s = tensor(stds, [n, dim], float64);
-        return m.add(z.mul(s));
+        return m.Plus(z.mul(s));
     }
 }

@@ -2,6 +2,7 @@ using Pipeline.Schedules;
 using Pipeline.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Search.Momentum;
 
@@ -85,7 +86,7 @@ public sealed class AdaptiveMomentumSolver(ISolver inner, AdaptiveMomentumOption
                         var r2 = MeanSquarePerSample(d);
                         v1 = v is null ? r2 : v.mul(decay).add_(r2, fresh);
                         // (r_i + epsilon) / (sqrt(v_i) + epsilon): exactly 1 while the update length is steady.
-                        var pace = r2.sqrt().add_(epsilon).div_(v1.sqrt().add_(epsilon));
+                        var pace = r2.sqrt().Plus_(epsilon).div_(v1.sqrt().Plus_(epsilon));
                         stepBar = m1.mul(pace);
                     }
                     next = plain.add(stepBar.sub(d), alpha);

@@ -1,7 +1,9 @@
+using Pipeline.Training;
 using Pipeline.Plugins.Solvers.Shared;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Solvers.Amed;
 
@@ -123,8 +125,8 @@ public sealed class AmedHead
     /// <summary>Position u in [0, 1] along the levels (r = r_1 + (r_K - r_1) u) and log c, per sample.</summary>
     static (Tensor Position, Tensor LogC) Forward(Tensor input, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
     {
-        var hidden = nn.functional.silu(input.matmul(w1.t()).add(b1));
-        var output = hidden.matmul(w2.t()).add(b2);
+        var hidden = nn.functional.silu(input.matmul(w1.t()).Plus(b1));
+        var output = hidden.matmul(w2.t()).Plus(b2);
         return (output.select(1, 0).sigmoid(), output.select(1, 1));
     }
 
@@ -154,15 +156,15 @@ public sealed class AmedHead
         // Every sample starts at the table: sigmoid(z_0) = u of the table's r, exp(z_1) = c.
         double u = Math.Clamp((table.R - levels[0]) / (levels[^1] - levels[0]), 1e-3, 1 - 1e-3);
         var b2 = new Parameter(tensor(new[] { Math.Log(u / (1 - u)), Math.Log(table.C) }, ScalarType.Float64));
-        using var optimizer = optim.Adam([w1, b1, w2, b2], learningRate);
+        using var optimizer = new ExplicitAdamW([w1, b1, w2, b2], learningRate);
         for (int it = 0; it < iterations; it++)
         {
             using var step = NewDisposeScope();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var (position, logC) = Forward(x, w1, b1, w2, b2);
             var loss = sums.Loss(position, logC.exp()).mean();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
         }
         return new AmedHead
         {
@@ -188,13 +190,13 @@ internal sealed record LevelSums(Tensor BB, Tensor BD, Tensor DD)
         using Scalar last = k - 1, first = 0, lastLower = k - 2, one = 1;
         var along = position.mul(last);
         var lower = along.detach().floor().clamp(first, lastLower).to_type(ScalarType.Int64).unsqueeze(1);
-        var upper = lower.add(one);
+        var upper = lower.Plus(one);
         var w = along.sub(lower.squeeze(1).to_type(ScalarType.Float64));
-        var v = w.neg().add(one);
-        Tensor At(Tensor sums) => sums.gather(1, lower).squeeze(1).mul(v).add(sums.gather(1, upper).squeeze(1).mul(w));
+        var v = w.neg().Plus(one);
+        Tensor At(Tensor sums) => sums.gather(1, lower).squeeze(1).mul(v).Plus(sums.gather(1, upper).squeeze(1).mul(w));
         var (bb, bd, dd) = (At(BB), At(BD), At(DD));
         var cbd = c.mul(bd);
-        return dd.sub(cbd).sub(cbd).add(c.mul(c).mul(bb));
+        return dd.sub(cbd).sub(cbd).Plus(c.mul(c).mul(bb));
     }
 
     /// <summary>Per sample: the loss at each sample's chosen level and c.</summary>
@@ -204,7 +206,7 @@ internal sealed record LevelSums(Tensor BB, Tensor BD, Tensor DD)
         var (bb, bd, dd) = (BB.gather(1, index).squeeze(1), BD.gather(1, index).squeeze(1), DD.gather(1, index).squeeze(1));
         var cs = tensor(c, ScalarType.Float64);
         var cbd = cs.mul(bd);
-        return dd.sub(cbd).sub(cbd).add(cs.mul(cs).mul(bb)).relu();
+        return dd.sub(cbd).sub(cbd).Plus(cs.mul(cs).mul(bb)).relu();
     }
 
     public LevelSums Rows(Tensor index) => new(BB.index_select(0, index), BD.index_select(0, index), DD.index_select(0, index));

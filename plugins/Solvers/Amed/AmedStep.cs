@@ -4,6 +4,7 @@ using Pipeline.Sampling;
 using Pipeline.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Solvers.Amed;
 
@@ -166,7 +167,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
     {
         using var scope = NewDisposeScope();
         var (a, b) = DpmParts(x, [from], targets, dataA, dataP, lambdaP);
-        return scope.MoveToOuter(a.add_(b));
+        return scope.MoveToOuter(a.Plus_(b));
     }
 
     /// <summary>
@@ -186,7 +187,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
         var correction = Enumerable.Range(0, n)
             .Select(b => increment[b] * h[b] / (2 * (At(from, b).Lambda - lambdaP[lambdaP.Length == 1 ? 0 : b]))).ToArray();
         using var difference = dataA.sub(dataP);
-        return (a, PerSample(dataA, increment).add_(PerSample(difference, correction)));
+        return (a, PerSample(dataA, increment).Plus_(PerSample(difference, correction)));
     }
 
     /// <summary>One whole step with parameters (r, c); returns x_{n+1} and eps_s (owned by the caller's scope).</summary>
@@ -204,7 +205,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
         var epsS = Uniform(s) ? model.Epsilon(xS, s[0].T) : model.Predict(xS, s.Select(p => p.T).ToArray()).Epsilon;
         var (a, b) = FromIntermediate(x, from, xS, s, epsS, to);
         Commit(xS, s, epsS);
-        return c.Count == 1 || c.All(v => v == c[0]) ? a.AddScaled_(c[0], b) : a.add_(PerSample(b, c));
+        return c.Count == 1 || c.All(v => v == c[0]) ? a.AddScaled_(c[0], b) : a.Plus_(PerSample(b, c));
     }
 
     /// <summary>
@@ -225,7 +226,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
 
     /// <summary>a_b x_b + c_b y_b, per sample (or one coefficient each for all).</summary>
     static Tensor PerSampleLinear(double[] a, Tensor x, double[] c, Tensor y) =>
-        a.Length == 1 && c.Length == 1 ? Linear.Combine(a[0], x, c[0], y) : PerSample(x, a).add_(PerSample(y, c));
+        a.Length == 1 && c.Length == 1 ? Linear.Combine(a[0], x, c[0], y) : PerSample(x, a).Plus_(PerSample(y, c));
 
     /// <summary>A new tensor with sample b of <paramref name="t"/> multiplied by v_b (one value: all by it).</summary>
     static Tensor PerSample(Tensor t, IEnumerable<double> v)

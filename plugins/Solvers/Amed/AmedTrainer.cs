@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using TorchSharp;
 using Pipeline.Optimizers;
 using Pipeline.Options;
 using Pipeline.Plugins.Solvers.Shared;
@@ -229,8 +230,11 @@ public sealed class AmedTrainer(AmedTrainerOptions options) : IOfflineOptimizer
         var inputs = cat(batches.Select(b => b.Input!).ToArray(), 0);
         long n = inputs.shape[0];
         double perSample = (double)table.Elements / n;
-        Tensor Columns(Func<Fit, double[]> part) =>
-            stack(grid.Select(f => tensor(part(f), ScalarType.Float64)).ToArray(), 1).div(perSample);
+        Tensor Columns(Func<Fit, double[]> part)
+        {
+            using Scalar divisor = perSample;
+            return stack(grid.Select(f => tensor(part(f), ScalarType.Float64)).ToArray(), 1).div(divisor);
+        }
         var sums = new LevelSums(Columns(f => f.SampleBB), Columns(f => f.SampleBD), Columns(f => f.SampleDD));
 
         int every = Math.Max(2, (int)Math.Round(1 / options.Holdout));

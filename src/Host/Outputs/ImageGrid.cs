@@ -20,7 +20,8 @@ public static class ImageGrid
         int cols = (int)Math.Min(columns, n), rows = (int)((n + cols - 1) / cols);
         const int pad = 2;
         // Map [low, high] to [0, 255], then lay out as HWC bytes.
-        var bytes = x.sub(low).div(high - low).clamp(0, 1).mul(255).round().to(torch.ScalarType.Byte)
+        using TorchSharp.Scalar lowS = low, range = high - low, zero = 0.0, one = 1.0, full = 255.0;
+        var bytes = x.sub(lowS).div(range).clamp(zero, one).mul(full).round().to(torch.ScalarType.Byte)
             .permute(0, 2, 3, 1).contiguous().data<byte>().ToArray();
         int width = cols * ((int)w + pad) + pad, height = rows * ((int)h + pad) + pad;
         using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);

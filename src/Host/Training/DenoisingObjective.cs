@@ -32,8 +32,9 @@ public sealed class DenoisingObjective : ITrainingObjective, IDisposable
         var conditions = labels;
         if (labelDropout > 0)
         {
-            var drop = rand(labels.shape[0], device: labels.device).lt(labelDropout);
-            conditions = labels.masked_fill(drop, Sampling.Conditioning.NullLabel);
+            using Scalar dropout = labelDropout, nullLabel = (long)Sampling.Conditioning.NullLabel;
+            var drop = rand(labels.shape[0], device: labels.device).lt(dropout);
+            conditions = labels.masked_fill(drop, nullLabel);
         }
         var predicted = denoiser.forward(noisy, steps, conditions);
         return scope.MoveToOuter(nn.functional.mse_loss(predicted, eps));

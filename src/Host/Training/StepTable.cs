@@ -2,6 +2,7 @@ using Pipeline.Options;
 using Pipeline.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Host.Training;
 
@@ -42,7 +43,7 @@ public sealed class StepTable : IDisposable
         var alpha = alphas.index_select(0, index).view(shape);
         var sigma = sigmas.index_select(0, index).view(shape);
         var eps = randn_like(clean);
-        var noisy = clean.mul(alpha).add_(eps.mul(sigma));
+        var noisy = clean.mul(alpha).Plus_(eps.mul(sigma));
         return (scope.MoveToOuter(index.to_type(clean.dtype)), scope.MoveToOuter(noisy), scope.MoveToOuter(eps));
     }
 

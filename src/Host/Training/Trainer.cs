@@ -1,3 +1,4 @@
+using Pipeline.Training;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json;
@@ -12,6 +13,7 @@ using Pipeline.Schedules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Host.Training;
 
@@ -64,7 +66,7 @@ public static class Trainer
         var average = averaged is { } a ? new ExponentialMovingAverage(network, a.Network, s.EmaDecay) : null;
         average?.Reset();
         average?.Average.eval();
-        using var optimizer = optim.AdamW(network.parameters(), s.LearningRate, 0.9, 0.999, 1e-8, s.WeightDecay);
+        using var optimizer = new ExplicitAdamW(network.parameters(), s.LearningRate, 0.9, 0.999, 1e-8, s.WeightDecay);
 
         var resolved = Resolved(definition, trainable.Name, architecture, scheduleResolved);
         var fingerprint = Fingerprint(resolved);
@@ -141,14 +143,14 @@ public static class Trainer
                     var labels = trainLabels.index_select(0, index);
 
                     double rate = LearningRate(s, step);
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
-                    optimizer.zero_grad();
+                    optimizer.LearningRate = rate;
+                    optimizer.ZeroGrad();
                     var loss = objective.Loss(network, images, labels);
                     loss.backward();
-                    if (s.GradientClip > 0) nn.utils.clip_grad_norm_(network.parameters(), s.GradientClip);
-                    optimizer.step();
+                    if (s.GradientClip > 0) optimizer.ClipGradientNorm(s.GradientClip);
+                    optimizer.Step();
                     average?.Update(step);
-                    lossSum.add_(loss.detach());
+                    lossSum.Plus_(loss.detach());
                     lossCount++;
 
                     int done = step + 1;

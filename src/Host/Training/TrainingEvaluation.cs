@@ -55,7 +55,8 @@ public static class TrainingEvaluation
             scores[$"heldOutAccuracyAtStep{step}"] = Accuracy(images, labels, x =>
             {
                 var (_, noisy, _) = table.Noise(x, step);
-                using var steps = full(x.shape[0], (double)step, x.dtype, x.device);
+                using Scalar value = (double)step;
+                using var steps = full(x.shape[0], value, x.dtype, x.device);
                 return classifier.forward(noisy, steps);
             });
         return scores;

@@ -1,3 +1,4 @@
+using Pipeline.Training;
 using System.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -16,9 +17,9 @@ namespace Pipeline.Host.Training;
 public static class TrainingState
 {
     public const string FileName = "state.bin";
-    const string Magic = "PIPELINE-TRAIN-STATE 1\n";
+    const string Magic = "PIPELINE-TRAIN-STATE 2\n";
 
-    public static void Write(string path, JObject header, torch.nn.Module network, torch.nn.Module? average, OptimizerHelper optimizer)
+    public static void Write(string path, JObject header, torch.nn.Module network, torch.nn.Module? average, ExplicitAdamW optimizer)
     {
         string temp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
@@ -31,7 +32,7 @@ public static class TrainingState
                 network.save(writer);
                 writer.Write(average is not null);
                 average?.save(writer);
-                optimizer.save_state_dict(writer);
+                optimizer.Save(writer);
                 writer.Flush();
                 stream.Flush(flushToDisk: true);
             }
@@ -52,7 +53,7 @@ public static class TrainingState
     }
 
     /// <summary>Loads weights, average and optimizer state into freshly built objects of the same shapes.</summary>
-    public static void Read(string path, torch.nn.Module network, torch.nn.Module? average, OptimizerHelper optimizer)
+    public static void Read(string path, torch.nn.Module network, torch.nn.Module? average, ExplicitAdamW optimizer)
     {
         try
         {
@@ -64,7 +65,7 @@ public static class TrainingState
             if (hasAverage != average is not null)
                 throw new InvalidDataException(hasAverage ? "it keeps a moving average but emaDecay is 0" : "it keeps no moving average but emaDecay is set");
             average?.load(reader, strict: true);
-            optimizer.load_state_dict(reader);
+            optimizer.Load(reader);
             if (stream.Position != stream.Length) throw new InvalidDataException("it has bytes after the optimizer state");
         }
         catch (Exception e) when (e is not PipelineInputException and not OutOfMemoryException)

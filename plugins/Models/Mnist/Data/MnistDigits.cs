@@ -62,7 +62,8 @@ public sealed class MnistDigits : IDisposable
     public static Tensor ToImages(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        var images = pixels.to_type(ScalarType.Float32).div_(127.5).sub_(1.0).reshape(-1, 1, Side, Side);
+        using Scalar half = 127.5, one = 1.0;
+        var images = pixels.to_type(ScalarType.Float32).div_(half).sub_(one).reshape(-1, 1, Side, Side);
         return scope.MoveToOuter(images);
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Pipeline.IO;
 using Pipeline.Options;
 using static TorchSharp.torch;
@@ -22,7 +23,8 @@ public static class NpyDigits
         if (labels.dim() != 1 || labels.shape[0] != n || labels.is_floating_point())
             throw new PipelineInputException($"'{labelFile}' must hold {n} integer labels, one per image");
         var labels64 = labels.to_type(int64);
-        using (var bad = labels64.lt(0).logical_or(labels64.ge(MnistDigits.Classes)).any())
+        using Scalar zero = 0L, classes = (long)MnistDigits.Classes;
+        using (var bad = labels64.lt(zero).logical_or(labels64.ge(classes)).any())
             if (bad.item<bool>())
                 throw new PipelineInputException($"'{labelFile}' holds labels outside 0..9");
         return (images.reshape(n, 28, 28).clone(), labels64);

@@ -1,4 +1,6 @@
+using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Plugins.Models.Mnist.Metrics;
 
@@ -18,7 +20,8 @@ public static class FrechetDistance
         long n = f.shape[0];
         var mean = f.mean([0]);
         var centred = f.sub(mean);
-        var covariance = centred.t().matmul(centred).div_(Math.Max(1, n - 1));
+        using Scalar degrees = (double)Math.Max(1, n - 1);
+        var covariance = centred.t().matmul(centred).div_(degrees);
         return (scope.MoveToOuter(mean), scope.MoveToOuter(covariance));
     }
 
@@ -28,10 +31,11 @@ public static class FrechetDistance
         var difference = mean1.sub(mean2);
         var root1 = SymmetricSqrt(covariance1);
         var middle = root1.matmul(covariance2).matmul(root1);
-        middle = middle.add(middle.t()).mul_(0.5);
+        using Scalar half = 0.5, zero = 0.0, two = 2.0;
+        middle = middle.Plus(middle.t()).mul_(half);
         var eigenvalues = linalg.eigvalsh(middle);
-        var traceRoot = eigenvalues.clamp_min(0).sqrt_().sum();
-        var distance = difference.dot(difference).add_(covariance1.trace()).add_(covariance2.trace()).sub_(traceRoot.mul_(2));
+        var traceRoot = eigenvalues.clamp_min(zero).sqrt_().sum();
+        var distance = difference.dot(difference).Plus_(covariance1.trace()).Plus_(covariance2.trace()).sub_(traceRoot.mul_(two));
         return distance.to_type(ScalarType.Float64).item<double>();
     }
 
@@ -39,9 +43,10 @@ public static class FrechetDistance
     public static Tensor SymmetricSqrt(Tensor matrix)
     {
         using var scope = NewDisposeScope();
-        var symmetric = matrix.add(matrix.t()).mul_(0.5);
+        using Scalar half = 0.5, zero = 0.0;
+        var symmetric = matrix.Plus(matrix.t()).mul_(half);
         var (values, vectors) = linalg.eigh(symmetric);
-        var root = vectors.mul(values.clamp_min(0).sqrt_().unsqueeze(0)).matmul(vectors.t());
+        var root = vectors.mul(values.clamp_min(zero).sqrt_().unsqueeze(0)).matmul(vectors.t());
         return scope.MoveToOuter(root);
     }
 }

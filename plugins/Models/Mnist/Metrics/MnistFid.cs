@@ -108,7 +108,8 @@ public sealed class MnistFid : IMetric, IDisposable
     {
         using var scope = NewDisposeScope();
         var wanted = labels.to_type(int64).cpu();
-        var labelled = wanted.ge(0);
+        using Scalar zero = 0L;
+        var labelled = wanted.ge(zero);
         long count = labelled.sum().item<long>();
         if (count == 0) return null;
         var predicted = Predict(images);
@@ -144,7 +145,8 @@ public sealed class MnistFid : IMetric, IDisposable
             throw new PipelineInputException(
                 $"the mnist-fid metric scores 28x28 images, but the samples have shape [{string.Join(", ", samples.shape.Skip(1))}]; use it with the mnist-unet model", "$.metrics");
         using var scope = NewDisposeScope();
-        var images = samples.to_type(ScalarType.Float32).reshape(n, 1, MnistDigits.Side, MnistDigits.Side).nan_to_num(0, 1, -1).clamp(-1, 1);
+        using Scalar minusOne = -1.0, one = 1.0;
+        var images = samples.to_type(ScalarType.Float32).reshape(n, 1, MnistDigits.Side, MnistDigits.Side).nan_to_num(0, 1, -1).clamp(minusOne, one);
         return scope.MoveToOuter(images);
     }
 

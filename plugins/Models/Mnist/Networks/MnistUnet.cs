@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Pipeline;
 
 namespace Pipeline.Plugins.Models.Mnist.Networks;
 
@@ -127,9 +128,10 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
     Tensor Forward(Tensor x, Tensor step, Tensor labels, Tensor[]? bottleneck)
     {
         using var scope = NewDisposeScope();
-        var nullLabel = labels.lt(0);
-        var rows = labels.masked_fill(nullLabel, Config.Classes);
-        var conditioning = time.forward(step).add(label.forward(rows));
+        using Scalar zero = 0L, nullRow = (long)Config.Classes;
+        var nullLabel = labels.lt(zero);
+        var rows = labels.masked_fill(nullLabel, nullRow);
+        var conditioning = time.forward(step).Plus(label.forward(rows));
 
         int levels = Config.ChannelMultipliers.Length, perLevel = Config.ResBlocks;
         var h = input.forward(x);

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Pipeline;
 
 namespace Pipeline.Plugins.Models.Mnist.Networks;
 
@@ -41,9 +42,9 @@ public sealed class ResidualBlock : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = conv1.forward(functional.silu(norm1.forward(x)));
-        h = h.add(embedding.forward(functional.silu(conditioning)).unsqueeze(-1).unsqueeze(-1));
+        h = h.Plus(embedding.forward(functional.silu(conditioning)).unsqueeze(-1).unsqueeze(-1));
         h = conv2.forward(dropout.forward(functional.silu(norm2.forward(h))));
         var shortcut = skip is null ? x : skip.forward(x);
-        return scope.MoveToOuter(shortcut.add(h));
+        return scope.MoveToOuter(shortcut.Plus(h));
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Pipeline;
 
 namespace Pipeline.Plugins.Models.Mnist.Networks;
 
@@ -37,9 +38,10 @@ public sealed class SelfAttention : Module<Tensor, Tensor>
         // [B, 3C, H, W] -> three [B, heads, HW, C / heads]
         var parts = qkv.forward(norm.forward(x)).reshape(b, 3, heads, c / heads, h * w).permute(1, 0, 2, 4, 3).unbind(0);
         // softmax(Q K^T / sqrt(d)) V written out: 49 positions at 7x7 make this cheap, and it needs no fused kernel.
-        var weights = functional.softmax(parts[0].matmul(parts[1].transpose(2, 3)).mul_(1.0 / Math.Sqrt(c / heads)), -1);
+        using Scalar scale = 1.0 / Math.Sqrt(c / heads);
+        var weights = functional.softmax(parts[0].matmul(parts[1].transpose(2, 3)).mul_(scale), -1);
         var attended = weights.matmul(parts[2]);
         var merged = attended.permute(0, 1, 3, 2).reshape(b, c, h, w);
-        return scope.MoveToOuter(x.add(output.forward(merged)));
+        return scope.MoveToOuter(x.Plus(output.forward(merged)));
     }
 }

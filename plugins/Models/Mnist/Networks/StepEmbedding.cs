@@ -28,7 +28,8 @@ public sealed class StepEmbedding : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var dtype = first.weight.dtype;
         // 10000^(-k / half), k = 0 .. half-1: periods from 2 pi to 2 pi 10^4 steps.
-        var frequencies = arange(half, dtype, steps.device).mul_(-Math.Log(10000.0) / half).exp_();
+        using Scalar start = 0L, stop = (long)half, step = 1L, rate = -Math.Log(10000.0) / half;
+        var frequencies = arange(start, stop, step, dtype, steps.device).mul_(rate).exp_();
         var angles = steps.to(dtype).unsqueeze(1).mul(frequencies.unsqueeze(0));
         var features = cat([angles.sin(), angles.cos()], 1);
         return scope.MoveToOuter(second.forward(functional.silu(first.forward(features))));
