@@ -64,7 +64,7 @@ public class ThirdPartyPluginTests(PluginBuilds builds) : IClassFixture<PluginBu
         var catalog = PluginCatalog.Load([Path.Combine(AppContext.BaseDirectory, "plugins"), dir.Path]);
         Assert.Equal(2, catalog.Errors.Count);
         Assert.Contains(catalog.Errors, e => e.File.EndsWith("BadImage.dll") && e.Reason.Contains("failed to load"));
-        Assert.Contains(catalog.Errors, e => e.File.EndsWith("BadDeps.dll") && e.Reason.Contains("runtimeTarget"));
+        Assert.Contains(catalog.Errors, e => e.File.EndsWith("BadDeps.deps.json") && e.Reason.Contains("runtimeTarget"));
         Assert.Equal("ddim", catalog.Find(PluginKinds.Solver, "ddim").Name);
 
         var list = Cli.Run("list", "solver", "--plugins", dir.Path);

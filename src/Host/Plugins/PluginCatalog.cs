@@ -35,7 +35,7 @@ public sealed class PluginCatalog
                 catalog.errors.Add(new(folder, "plugin folder does not exist"));
                 continue;
             }
-            foreach (var file in PluginFiles(folder))
+            foreach (var file in catalog.PluginFiles(folder))
                 if (seen.Add(Path.GetFullPath(file)))
                     catalog.LoadFile(file, loader);
         }
@@ -44,25 +44,32 @@ public sealed class PluginCatalog
 
     /// <summary>
     /// Main assemblies of a plugin folder: each *.dll with a *.deps.json beside it, in the folder itself
-    /// and in its direct subfolders (a folder of plugin folders, like the host's own plugins/).
+    /// and in its direct subfolders (a folder of plugin folders, like the host's own plugins/). A *.dll
+    /// that has no .deps.json and that no .deps.json beside it names as an asset is reported: it is most
+    /// likely a plugin copied without its dependency file, which cannot be loaded.
     /// </summary>
-    static IEnumerable<string> PluginFiles(string folder)
+    IEnumerable<string> PluginFiles(string folder)
     {
-        IEnumerable<string> In(string dir) => Directory.EnumerateFiles(dir, "*.dll")
-            .Where(f => File.Exists(Path.ChangeExtension(f, ".deps.json")))
-            .Order(StringComparer.Ordinal);
-        foreach (var f in In(folder)) yield return f;
-        foreach (var sub in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
-            foreach (var f in In(sub)) yield return f;
+        foreach (var dir in (string[])[folder, .. Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal)])
+        {
+            var dlls = Directory.EnumerateFiles(dir, "*.dll").Order(StringComparer.Ordinal).ToList();
+            var plugins = dlls.Where(f => File.Exists(Path.ChangeExtension(f, ".deps.json"))).ToList();
+            var named = plugins.SelectMany(f => DependencyFileCheck.AssetFileNames(Path.ChangeExtension(f, ".deps.json")))
+                .ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var stray in dlls.Except(plugins).Where(f => !named.Contains(Path.GetFileName(f))))
+                errors.Add(new(stray, $"not loaded: there is no {Path.GetFileNameWithoutExtension(stray)}.deps.json beside it; copy the plugin's whole build output (dotnet build writes the .deps.json)"));
+            foreach (var f in plugins) yield return f;
+        }
     }
 
     void LoadFile(string file, IPluginAssemblyLoader loader)
     {
         try
         {
-            if (DepsProblem(Path.ChangeExtension(file, ".deps.json")) is { } problem)
+            var depsFile = Path.ChangeExtension(file, ".deps.json");
+            if (DependencyFileCheck.Problem(depsFile) is { } problem)
             {
-                errors.Add(new(file, problem));
+                errors.Add(new(depsFile, problem));
                 return;
             }
             var assembly = loader.Load(file);
@@ -85,26 +92,6 @@ public sealed class PluginCatalog
             var reason = e is ReflectionTypeLoadException r && r.LoaderExceptions.FirstOrDefault(x => x is not null) is { } inner
                 ? inner.Message : e.Message;
             errors.Add(new(file, $"failed to load: {reason}"));
-        }
-    }
-
-    /// <summary>
-    /// The runtime's dependency resolver aborts the whole process on some malformed .deps.json files (one
-    /// without "runtimeTarget", for instance), so they are checked here first.
-    /// </summary>
-    static string? DepsProblem(string depsFile)
-    {
-        try
-        {
-            var deps = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(depsFile));
-            if (deps["runtimeTarget"]?["name"] is not Newtonsoft.Json.Linq.JValue { Type: Newtonsoft.Json.Linq.JTokenType.String }
-                || deps["targets"] is not Newtonsoft.Json.Linq.JObject || deps["libraries"] is not Newtonsoft.Json.Linq.JObject)
-                return $"{Path.GetFileName(depsFile)} lacks runtimeTarget.name, targets or libraries; rebuild the plugin (dotnet build writes it)";
-            return null;
-        }
-        catch (Exception e) when (e is Newtonsoft.Json.JsonException or IOException)
-        {
-            return $"{Path.GetFileName(depsFile)} is not valid JSON ({e.Message}); rebuild the plugin";
         }
     }
 
