@@ -29,7 +29,8 @@ public static class GuidedRuns
     {
         using var posterior = mixture.Responsibilities(x, alpha, sigma);
         using var argmax = posterior.argmax(1);
-        using var hits = argmax.eq(k).to_type(float64).mean();
+        using TorchSharp.Scalar component = (long)k;
+        using var hits = argmax.eq(component).to_type(float64).mean();
         return hits.item<double>();
     }
 

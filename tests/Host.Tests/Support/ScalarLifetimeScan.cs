@@ -102,7 +102,8 @@ public static class ScalarLifetimeScan
 
     static bool MakesScalar(string key) =>
         key.StartsWith("TorchSharp.Scalar::op_Implicit(", StringComparison.Ordinal) ||
-        key.StartsWith("TorchSharp.ScalarExtensionMethods::ToScalar(", StringComparison.Ordinal);
+        key.StartsWith("TorchSharp.ScalarExtensionMethods::ToScalar(", StringComparison.Ordinal) ||
+        key.StartsWith("TorchSharp.Scalar::.ctor(", StringComparison.Ordinal);
 
     static int? StoredLocal((OpCode Op, int Operand) x) => x.Op.Value switch
     {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Pipeline;
 
 namespace Pipeline.Tests.TestSupport;
 
@@ -44,7 +45,7 @@ public sealed class GaussianMixture
         using Scalar s = sigma, a = alpha;
         var eps = (rOverV * diff).sum(1).mul_(s);                           // sigma sum_k r_k (x - alpha mu_k) / v_k
         // E[x_0 | x, k] = mu_k + alpha s_k^2 / v_k (x - alpha mu_k)
-        var x0 = (r.unsqueeze(-1) * (meanTensor + variances.mul(a).div(v).unsqueeze(-1) * diff)).sum(1);
+        var x0 = (r.unsqueeze(-1) * meanTensor.Plus(variances.mul(a).div(v).unsqueeze(-1) * diff)).sum(1);
         return scope.MoveToOuter(eps, x0);
     }
 
@@ -53,7 +54,7 @@ public sealed class GaussianMixture
         // Explicit Scalars, disposed here: a Scalar left to the finalizer can be freed while native code still reads it.
         using Scalar a = alpha, a2 = alpha * alpha, s2 = sigma * sigma, twoPi = 2 * Math.PI, half = 0.5, halfD = 0.5 * Dimension;
         var x64 = x.to_type(float64);
-        var v = variances.mul(a2).add_(s2);                                 // [K]
+        var v = variances.mul(a2).Plus_(s2);                                 // [K]
         var diff = x64.unsqueeze(1).sub(meanTensor.mul(a));                 // [B, K, D]
         var logp = logWeights.sub(v.mul(twoPi).log_().mul_(halfD)).sub(diff.Squared().sum(-1).mul_(half).div_(v));
         return (diff, v, logp.softmax(1));
@@ -77,8 +78,8 @@ public sealed class GaussianMixture
         using var mu = meanTensor.index_select(0, idx);
         using var sd = variances.index_select(0, idx).sqrt().unsqueeze(-1);
         using Scalar a = alpha, a2 = alpha * alpha, s2 = sigma * sigma;
-        using var std = sd.Squared().mul_(a2).add_(s2).sqrt_();
-        return (mu.mul(a).add_(z.mul(std)), comps);
+        using var std = sd.Squared().mul_(a2).Plus_(s2).sqrt_();
+        return (mu.mul(a).Plus_(z.mul(std)), comps);
     }
 
     public double Mean(int d) => Enumerable.Range(0, Components).Sum(k => Weights[k] * Means[k][d]);
