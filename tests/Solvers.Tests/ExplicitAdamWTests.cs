@@ -14,7 +14,7 @@ public class ExplicitAdamWTests
     {
         double lr = 0.05, b1 = 0.9, b2 = 0.999, eps = 1e-8;
         double[] start = [0.7, -1.3, 2.0];
-        // f(p) = sum_i c_i p_i^4 / 4: gradient c_i p_i^3, so moments and the step size all matter.
+        // f(p) = sum_i c_i p_i^4: gradient 4 c_i p_i^3 (eps makes the update depend on the gradient's scale, so it must be exact).
         double[] c = [1.0, 0.5, 2.0];
         var p = new TorchSharp.Modules.Parameter(tensor(start, ScalarType.Float64));
         using var optimizer = new ExplicitAdamW([p], lr, b1, b2, eps, weightDecay);
@@ -34,7 +34,7 @@ public class ExplicitAdamWTests
             optimizer.Step();
             for (int i = 0; i < 3; i++)
             {
-                double g = c[i] * Math.Pow(expected[i], 3);
+                double g = 4 * c[i] * Math.Pow(expected[i], 3);
                 expected[i] *= 1 - lr * weightDecay;
                 m[i] = b1 * m[i] + (1 - b1) * g;
                 v[i] = b2 * v[i] + (1 - b2) * g * g;
