@@ -79,24 +79,30 @@ public sealed class PipelineHost
 
     /// <summary>
     /// Composes, runs and writes a definition's outputs into <paramref name="outputDirectory"/> (default: the
-    /// definition's outputs.directory, else runs/&lt;name&gt;). Nothing is written unless the whole run succeeds.
+    /// definition's outputs.directory, else runs/&lt;name&gt;). Nothing is written unless the whole run succeeds;
+    /// <paramref name="notice"/> hears about stale staging folders removed on the way.
     /// </summary>
     public string Run(PipelineDefinition definition, string? outputDirectory = null, bool? overwrite = null,
-        Action<RunProgress>? progress = null, CancellationToken cancellation = default)
+        Action<RunProgress>? progress = null, CancellationToken cancellation = default, Action<string>? notice = null)
     {
         var compose = System.Diagnostics.Stopwatch.StartNew();
         using var pipeline = Compose(definition);
         compose.Stop();
-        var target = Path.GetFullPath(outputDirectory ?? pipeline.Outputs.Directory ?? Path.Combine("runs", definition.Name));
+        var location = OutputOf(definition, outputDirectory);
         bool replace = overwrite ?? pipeline.Outputs.Overwrite;
-        OutputFolder.CheckWritable(target, replace);
+        location.Check(replace);
         using var result = Sample(pipeline, progress, cancellation);
         var metrics = MetricScores.Score(pipeline, result);
-        using var folder = OutputFolder.Begin(target, replace);
+        using var folder = OutputFolder.Begin(location, replace, "run", notice);
         RunWriter.Write(folder, pipeline, result, compose.Elapsed, metrics);
         folder.Commit();
-        return target;
+        return location.Target;
     }
+
+    /// <summary>Where <see cref="Run"/> writes: <paramref name="outputDirectory"/>, else outputs.directory, else runs/&lt;name&gt;.</summary>
+    public static OutputLocation OutputOf(PipelineDefinition definition, string? outputDirectory = null) =>
+        OutputLocation.Resolve(outputDirectory, (definition.Document["outputs"] as JObject)?["directory"], "$.outputs.directory", null,
+            Path.Combine("runs", definition.Name));
 
     /// <summary>A JSON Schema of definitions accepted by the loaded plugins.</summary>
     public JObject Schema() => SchemaWriter.Write(Catalog);

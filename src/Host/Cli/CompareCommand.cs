@@ -32,9 +32,10 @@ public static class CompareCommand
         var metric = doc["metric"] as JObject ?? new JObject { ["type"] = "exact-ode-error" };
         var entries = Entries(doc);
 
-        var target = Path.GetFullPath(output ?? settings.Directory ?? Path.Combine("runs", comparison.Name + "-compare"));
+        var location = OutputLocation.Resolve(output, doc["directory"], "$.directory", null, Path.Combine("runs", comparison.Name + "-compare"));
+        var target = location.Target;
         bool replace = overwrite || settings.Overwrite;
-        OutputFolder.CheckWritable(target, replace);
+        location.Check(replace);
 
         var rows = ComparisonRunner.Run(host, pipeline, entries, settings.Nfe, metric,
             r => stderr.WriteLine(r.Problem is null
@@ -44,7 +45,7 @@ public static class CompareCommand
 
         string metricName = $"{(string?)metric["type"]} {rows.FirstOrDefault(r => r.Scores.Count > 0)?.Scores.Keys.First() ?? ""}".Trim();
         var markdown = ComparisonReport.Markdown(rows, metricName);
-        using (var folder = OutputFolder.Begin(target, replace))
+        using (var folder = OutputFolder.Begin(location, replace, "compare", stderr.WriteLine))
         {
             File.WriteAllText(folder.PathOf("compare.md"), $"# {comparison.Name}\n\n{markdown}");
             File.WriteAllText(folder.PathOf("compare.csv"), ComparisonReport.Csv(rows));

@@ -25,7 +25,7 @@ public static class OptimizeCommand
         };
         try
         {
-            var (folder, summary) = OptimizationRunner.Run(host, file, a.Value("output"), a.Has("overwrite"), report, cancellation);
+            var (folder, summary) = OptimizationRunner.Run(host, file, a.Value("output"), a.Has("overwrite"), report, cancellation, stderr.WriteLine);
             if (interactive && report is not null) stderr.WriteLine();
             foreach (var (key, value) in summary)
                 stdout.WriteLine($"{key}: {Newtonsoft.Json.JsonConvert.SerializeObject(value)}");

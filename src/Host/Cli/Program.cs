@@ -16,7 +16,7 @@ public static class Program
 
         Usage:
           pipeline run <definition.json> [--output DIR] [--overwrite] [--plugins DIR]... [--quiet]
-          pipeline validate <definition.json | optimization.json> [--plugins DIR]...
+          pipeline validate <definition.json | optimization.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
           pipeline bench <definition.json | comparison.json> [--repeat N] [--steps 10,50] [--plugins DIR]...
@@ -117,7 +117,7 @@ public static class Program
         var definition = Definition(a);
         WarnAboutPlugins(host.CatalogFor(definition), stderr);
         var bar = a.Has("quiet") ? null : new ProgressBar(stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
-        var folder = host.Run(definition, a.Value("output"), a.Has("overwrite") ? true : null, bar is null ? null : bar.Report, cancel);
+        var folder = host.Run(definition, a.Value("output"), a.Has("overwrite") ? true : null, bar is null ? null : bar.Report, cancel, stderr.WriteLine);
         stdout.WriteLine($"wrote {folder}");
         return Ok;
     }
@@ -128,10 +128,11 @@ public static class Program
         WarnAboutPlugins(host.CatalogFor(definition), stderr);
         if (Optimization.OptimizationRunner.IsOptimization(definition))
         {
-            stdout.WriteLine($"ok: optimization {definition.Name}: {Optimization.OptimizationRunner.Validate(host, definition)}");
+            stdout.WriteLine($"ok: optimization {definition.Name}: {Optimization.OptimizationRunner.Validate(host, definition, a.Value("output"), a.Has("overwrite"))}");
             return Ok;
         }
         using var p = host.Compose(definition);
+        PipelineHost.OutputOf(definition, a.Value("output")).Check(a.Has("overwrite") || p.Outputs.Overwrite);
         stdout.WriteLine($"ok: {definition.Name}: model {p.Resolved["model"]!["type"]}, schedule {p.Resolved["noiseSchedule"]!["type"]}, " +
                          $"{p.Times.Count - 1} steps ({p.Resolved["timeSteps"]!["type"]}), solver {p.Resolved["solver"]!["type"]}, " +
                          $"NFE {p.ExpectedEvaluations}, {p.Count} samples of shape [{string.Join(", ", p.SampleShape)}] on {p.Environment.Device}");

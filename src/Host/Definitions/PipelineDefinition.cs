@@ -19,8 +19,13 @@ public sealed class PipelineDefinition
     {
         Document = document;
         BaseDirectory = Path.GetFullPath(baseDirectory);
-        Name = document["name"] is JValue { Type: JTokenType.String } n ? (string)n! : name;
         SourceFile = sourceFile;
+        Name = document["name"] switch
+        {
+            null => RunName.Checked(name, null, sourceFile ?? name),
+            JValue { Type: JTokenType.String } n => RunName.Checked((string)n!, n, sourceFile),
+            var other => throw DefinitionError.At(other, "\"name\" must be a string: a plain file name for the output folder"),
+        };
     }
 
     public JObject Document { get; }

@@ -22,9 +22,10 @@ public static class OptimizationRunner
     public static bool IsOptimization(PipelineDefinition file) => file.Document["optimizer"] is JObject;
 
     /// <summary>Composes the pipeline and builds and checks the optimizer without running it; returns a one-line description.</summary>
-    public static string Validate(PipelineHost host, PipelineDefinition file)
+    public static string Validate(PipelineHost host, PipelineDefinition file, string? outputDirectory = null, bool overwrite = false)
     {
         CheckKeys(file.Document);
+        OutputOf(file, outputDirectory).Check(overwrite || (bool?)file.Document["overwrite"] == true);
         var (pipeline, optimizer, written) = Prepare(host, file);
         using (pipeline)
         {
@@ -36,14 +37,15 @@ public static class OptimizationRunner
 
     /// <returns>The output folder and the optimizer's summary.</returns>
     public static (string Folder, IReadOnlyDictionary<string, object?> Summary) Run(PipelineHost host, PipelineDefinition file,
-        string? outputDirectory = null, bool overwrite = false, Action<OptimizationProgress>? progress = null, CancellationToken cancellation = default)
+        string? outputDirectory = null, bool overwrite = false, Action<OptimizationProgress>? progress = null, CancellationToken cancellation = default,
+        Action<string>? notice = null)
     {
         var doc = file.Document;
         CheckKeys(doc);
-        var target = Path.GetFullPath(outputDirectory
-            ?? ((string?)doc["directory"] is { } d ? Path.GetFullPath(d, file.BaseDirectory) : Path.Combine("runs", file.Name + "-optimize")));
+        var location = OutputOf(file, outputDirectory);
+        var target = location.Target;
         bool replace = overwrite || (bool?)doc["overwrite"] == true;
-        OutputFolder.CheckWritable(target, replace);
+        location.Check(replace);
 
         var clock = Stopwatch.StartNew();
         var (pipeline, optimizer, written) = Prepare(host, file);
@@ -53,7 +55,7 @@ public static class OptimizationRunner
             var state = StateFolder(target);
             if (replace && Directory.Exists(state)) Directory.Delete(state, recursive: true);
             Directory.CreateDirectory(state);
-            using var folder = OutputFolder.Begin(target, replace);
+            using var folder = OutputFolder.Begin(location, replace, "optimize", notice);
             var summary = optimizer.Optimize(new OptimizationContext
             {
                 Target = new OptimizationTarget(pipeline), OutputDirectory = folder.Staging, StateDirectory = state,
@@ -83,6 +85,10 @@ public static class OptimizationRunner
             (optimizer as IDisposable)?.Dispose();
         }
     }
+
+    /// <summary>Where an optimization writes: --output, else "directory" (relative to the file), else runs/&lt;name&gt;-optimize.</summary>
+    public static OutputLocation OutputOf(PipelineDefinition file, string? outputDirectory = null) =>
+        OutputLocation.Resolve(outputDirectory, file.Document["directory"], "$.directory", file.BaseDirectory, Path.Combine("runs", file.Name + "-optimize"));
 
     static void CheckKeys(JObject doc)
     {

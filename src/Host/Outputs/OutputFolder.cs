@@ -1,5 +1,3 @@
-using Pipeline.Options;
-
 namespace Pipeline.Host.Outputs;
 
 /// <summary>
@@ -8,47 +6,59 @@ namespace Pipeline.Host.Outputs;
 /// </summary>
 public sealed class OutputFolder : IDisposable
 {
-    readonly string target;
+    readonly OutputLocation location;
     readonly bool overwrite;
+    readonly List<string> createdParents;
     bool committed;
 
-    OutputFolder(string target, bool overwrite, string staging)
+    OutputFolder(OutputLocation location, bool overwrite, string staging, List<string> createdParents)
     {
-        this.target = target;
+        this.location = location;
         this.overwrite = overwrite;
+        this.createdParents = createdParents;
         Staging = staging;
     }
 
     /// <summary>Folder to write into until <see cref="Commit"/>.</summary>
     public string Staging { get; }
 
-    public string Target => target;
+    public string Target => location.Target;
 
-    /// <summary>Fails (input error) when the target exists with files and overwriting was not asked for.</summary>
-    public static void CheckWritable(string target, bool overwrite)
+    /// <summary>
+    /// Checks the location again (it may have changed while the command worked), removes staging folders that
+    /// killed runs left beside it, and creates this one's staging folder with its owner marker and the output manifest.
+    /// </summary>
+    public static OutputFolder Begin(OutputLocation location, bool overwrite, string command, Action<string>? notice = null)
     {
-        if (!overwrite && Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
-            throw new PipelineInputException($"output folder '{target}' already exists; choose another with --output, or pass --overwrite (outputs.overwrite) to replace it", "$.outputs.directory");
-        if (File.Exists(target))
-            throw new PipelineInputException($"output path '{target}' is a file; choose a folder", "$.outputs.directory");
-    }
-
-    public static OutputFolder Begin(string target, bool overwrite)
-    {
-        target = Path.GetFullPath(target);
-        CheckWritable(target, overwrite);
+        location.Check(overwrite);
+        var target = location.Target;
         var parent = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(parent);
+        var created = new List<string>();
+        for (var p = parent; p is not null && !Directory.Exists(p); p = Path.GetDirectoryName(p)) created.Add(p);
         var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.partial-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        return new OutputFolder(target, overwrite, staging);
+        var folder = new OutputFolder(location, overwrite, staging, created);
+        try
+        {
+            Directory.CreateDirectory(staging);
+            StagingMarker.Write(staging);
+            OutputManifest.Write(staging, command);
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+        StagingMarker.RemoveStale(parent, notice);
+        return folder;
     }
 
     public string PathOf(string file) => Path.Combine(Staging, file);
 
     public void Commit()
     {
-        CheckWritable(target, overwrite);
+        location.Check(overwrite);
+        var target = location.Target;
+        File.Delete(Path.Combine(Staging, StagingMarker.FileName));
         string? old = null;
         if (Directory.Exists(target))
         {
@@ -62,6 +72,10 @@ public sealed class OutputFolder : IDisposable
 
     public void Dispose()
     {
-        if (!committed && Directory.Exists(Staging)) Directory.Delete(Staging, recursive: true);
+        if (committed) return;
+        if (Directory.Exists(Staging)) Directory.Delete(Staging, recursive: true);
+        // Folders made only to hold this output go too: a refused or failed run leaves no empty runs/ behind.
+        foreach (var p in createdParents)
+            if (Directory.Exists(p) && !Directory.EnumerateFileSystemEntries(p).Any()) Directory.Delete(p);
     }
 }

@@ -39,6 +39,8 @@ public static class Trainer
         run ??= new TrainingRunOptions();
         var s = definition.Settings;
         var doc = definition.Document;
+        var location = definition.OutputLocation(run.Output);
+        location.CheckResumable(TrainingState.FileName);
         if (s.Threads is int threads) set_num_threads(threads);
 
         var plugins = TrainingPlugins.Find(host.Catalog);
@@ -70,8 +72,10 @@ public static class Trainer
 
         var resolved = Resolved(definition, trainable.Name, architecture, scheduleResolved);
         var fingerprint = Fingerprint(resolved);
-        var output = definition.OutputFolder(run.Output);
+        var output = location.Target;
         Directory.CreateDirectory(output);
+        // Marks the folder as this program's, so a later --overwrite elsewhere may replace it and a resume may continue in it.
+        if (!Outputs.OutputManifest.IsIn(output)) Outputs.OutputManifest.Write(output, "train");
         var statePath = Path.Combine(output, TrainingState.FileName);
         var checkpoint = Path.Combine(output, trainable.Name + ".ckpt");
         var trainingLog = new TrainingLog(Path.Combine(output, "log.csv"));

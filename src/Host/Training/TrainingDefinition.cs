@@ -34,16 +34,21 @@ public sealed class TrainingDefinition
         var parsed = PipelineDefinition.Load(path); // JSON with line information; nothing pipeline-specific is checked
         var name = Path.GetFileNameWithoutExtension(path);
         if (name.EndsWith(".train", StringComparison.OrdinalIgnoreCase)) name = name[..^".train".Length];
-        return From(parsed.Document, parsed.BaseDirectory, name);
+        return From(parsed.Document, parsed.BaseDirectory, name, path);
     }
 
     public static TrainingDefinition Parse(string json, string baseDirectory, string name = "training") =>
         From(PipelineDefinition.Parse(json, baseDirectory, name).Document, Path.GetFullPath(baseDirectory), name);
 
-    static TrainingDefinition From(JObject doc, string baseDirectory, string fallbackName)
+    static TrainingDefinition From(JObject doc, string baseDirectory, string fallbackName, string? sourceFile = null)
     {
         var settings = OptionsBinder.Bind<TrainingSettings>(doc, "the training file", Extra);
-        string name = doc["name"] is JValue { Type: JTokenType.String } n ? (string)n! : fallbackName;
+        string name = doc["name"] switch
+        {
+            null => RunName.Checked(fallbackName, null, sourceFile ?? fallbackName),
+            JValue { Type: JTokenType.String } n => RunName.Checked((string)n!, n, null),
+            var other => throw DefinitionError.At(other, "\"name\" must be a string: a plain file name for the output folder"),
+        };
         var architecture = doc["architecture"] switch
         {
             null => null,
@@ -59,7 +64,7 @@ public sealed class TrainingDefinition
         return new TrainingDefinition(name, baseDirectory, doc, settings, architecture, schedule);
     }
 
-    /// <summary>The output folder: settings.output (relative to the current folder) or runs/train/&lt;name&gt;.</summary>
-    public string OutputFolder(string? overrideFolder = null) =>
-        Path.GetFullPath(overrideFolder ?? Settings.Output ?? Path.Combine("runs", "train", Name));
+    /// <summary>The output folder: --output, else settings.output (relative to the current folder), else runs/train/&lt;name&gt;.</summary>
+    public Outputs.OutputLocation OutputLocation(string? overrideFolder = null) =>
+        Outputs.OutputLocation.Resolve(overrideFolder, Document["output"], "$.output", null, Path.Combine("runs", "train", Name));
 }
