@@ -100,6 +100,11 @@ public class RunTests
         Assert.Contains("--overwrite", refused.Err);
         Assert.True(File.Exists(Path.Combine(output, "keep.txt")));
 
+        // --overwrite replaces only a folder this program wrote.
+        Assert.Equal(2, Cli.Run("run", file, "--output", output, "--overwrite", "--quiet").ExitCode);
+        File.Delete(Path.Combine(output, "keep.txt"));
+        Assert.Equal(0, Cli.Run("run", file, "--output", output, "--quiet").ExitCode);
+        File.WriteAllText(Path.Combine(output, "keep.txt"), "written beside the run");
         var replaced = Cli.Run("run", file, "--output", output, "--overwrite", "--quiet");
         Assert.Equal(0, replaced.ExitCode);
         Assert.False(File.Exists(Path.Combine(output, "keep.txt")));
