@@ -43,6 +43,9 @@ public sealed class PipelineDefinition
 
     public static PipelineDefinition Parse(string json, string? baseDirectory = null, string name = "pipeline", string? sourceFile = null)
     {
+        if (JsonSyntax.Check(json) is { } problem)
+            throw new PipelineInputException($"{sourceFile ?? "definition"}: malformed JSON at line {problem.Line}, column {problem.Column}: {problem.Message} " +
+                                             $"({JsonSyntax.Format})", "$");
         JToken token;
         try
         {
