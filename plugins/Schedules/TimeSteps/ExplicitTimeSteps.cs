@@ -65,18 +65,31 @@ public sealed class ExplicitTimeSteps : ITimeStepSchedule
         return TimeList.Check(list, schedule, Name, source);
     }
 
+    /// <summary>A 1-D array of times; any other shape is refused, since flattening [2, 5] would silently make ten steps.</summary>
+    static double[] ReadList(string path)
+    {
+        using var array = NpyFile.Read(path);
+        if (array.dim() != 1)
+            throw new PipelineInputException(
+                $"{Name}: the file '{path}' ('file') holds an array of shape [{string.Join(", ", array.shape)}]; time steps are a 1-D array of times, e.g. numpy.save(path, times.reshape(-1)) for one list");
+        using var times = array.to_type(TorchSharp.torch.ScalarType.Float64);
+        return times.data<double>().ToArray();
+    }
+
     static (double[]? Times, long[]? Indices) Load(string path)
     {
         if (!System.IO.File.Exists(path))
             throw new PipelineInputException(
                 $"{Name}: the file '{path}' ('file') does not exist; relative paths are resolved against the definition's folder");
         string extension = Path.GetExtension(path).ToLowerInvariant();
-        if (extension == ".npy") return (NpyFile.ReadDoubles(path), null);
+        if (extension == ".npy") return (ReadList(path), null);
         if (extension != ".json")
             throw new PipelineInputException($"{Name}: 'file' must be a .npy or .json file, got '{path}'");
         try
         {
-            using var document = JsonDocument.Parse(System.IO.File.ReadAllText(path));
+            // The host's definition format: standard JSON plus comments and trailing commas.
+            using var document = JsonDocument.Parse(System.IO.File.ReadAllText(path),
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             var root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Array) return (root.EnumerateArray().Select(e => e.GetDouble()).ToArray(), null);
             if (root.ValueKind == JsonValueKind.Object)
