@@ -23,7 +23,7 @@ public class CompareTests
             """);
         var r = Cli.Run("compare", file, "--output", dir.File("out"));
         Assert.True(r.ExitCode == 0, r.Err);
-        foreach (var f in new[] { "compare.md", "compare.csv", "compare.png", "comparison.json" })
+        foreach (var f in new[] { "compare.md", "compare.csv", "compare.png", "comparison.json", ".pipeline-output.json" })
             Assert.True(File.Exists(Path.Combine(dir.File("out"), f)), f);
 
         var lines = File.ReadAllLines(Path.Combine(dir.File("out"), "compare.csv"));

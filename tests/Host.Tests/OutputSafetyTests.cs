@@ -140,4 +140,21 @@ public class OutputSafetyTests
         Assert.StartsWith("error: --output", byOption.Err);
         Assert.Equal(0, Cli.Run("validate", Run(dir), "--output", dir.File("free")).ExitCode);
     }
+
+    [Fact]
+    public void TrainRefusesAFolderItDidNotWrite()
+    {
+        using var dir = new TempFolder();
+        var mine = dir.File("mine");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "notes.txt"), "mine");
+        var file = dir.Write("lenet.train.json", "{ \"network\": \"mnist-lenet\", \"steps\": 1 }");
+        foreach (var flags in new[] { new[] { "--quiet" }, ["--quiet", "--overwrite"] })
+        {
+            var r = Cli.Run(["train", file, "--output", mine, .. flags]);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains(OutputManifest.FileName, r.Err);
+        }
+        Assert.Equal(["notes.txt"], Directory.EnumerateFileSystemEntries(mine).Select(Path.GetFileName));
+    }
 }

@@ -129,6 +129,7 @@ public class TrainTests : IClassFixture<TrainTests.Digits>
         using var temp = new TempFolder();
         var file = temp.Write("tiny.train.json", Config(TinyLeNet, $"\"steps\": 2, \"batchSize\": 8, \"output\": \"{temp.Path.Replace("\\", "/")}/out\""));
         Assert.Equal(0, Cli.Run("train", file, "--quiet").ExitCode);
+        Assert.True(File.Exists(Path.Combine(temp.Path, "out", ".pipeline-output.json")), "a training folder carries the manifest");
 
         File.WriteAllText(file, Config(TinyLeNet, $"\"steps\": 4, \"batchSize\": 8, \"learningRate\": 0.01, \"output\": \"{temp.Path.Replace("\\", "/")}/out\""));
         var refused = Cli.Run("train", file, "--quiet");
