@@ -22,6 +22,22 @@ public class RunNameTests
         Assert.Contains("plain file name", r.Err);
     }
 
+    [Theory]
+    [InlineData("gmm-ddim", true)]
+    [InlineData("run 2.final_v3", true)]
+    [InlineData("..", false)]
+    [InlineData(".", false)]
+    [InlineData("a/b", false)]
+    [InlineData("a\\b", false)]
+    [InlineData(" x", false)]
+    [InlineData("x ", false)]
+    [InlineData("tab\tx", false)]
+    public void TheSchemaPatternAgreesWithTheCheck(string name, bool valid)
+    {
+        Assert.Equal(valid, Pipeline.Host.Definitions.RunName.Problem(name) is null);
+        Assert.Equal(valid, System.Text.RegularExpressions.Regex.IsMatch(name, Pipeline.Host.Definitions.RunName.Pattern));
+    }
+
     [Fact]
     public void ANameFromAFileNameThatIsNotPlainSuggestsAddingName()
     {

@@ -12,6 +12,9 @@ public static class RunName
     /// <summary>Long enough for any real name, short enough that the staging folder's longer name stays under the 255-byte limit of file names.</summary>
     public const int MaxLength = 100;
 
+    /// <summary>The rule as a JSON Schema pattern (no separators or control characters, no space at either end, not "." or "..").</summary>
+    public const string Pattern = @"^(?!\.\.?$)(?! )[^/\\\u0000-\u001f\u007f]*(?<! )$";
+
     /// <summary>What is wrong with <paramref name="name"/> as a folder name, or null when it is fine.</summary>
     public static string? Problem(string name)
     {

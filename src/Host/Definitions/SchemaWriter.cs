@@ -31,7 +31,7 @@ public static class SchemaWriter
             ["properties"] = new JObject
             {
                 ["$schema"] = new JObject { ["type"] = "string" },
-                ["name"] = new JObject { ["type"] = "string", ["description"] = "Optimization name; default output folder runs/<name>-optimize" },
+                ["name"] = new JObject { ["type"] = "string", ["description"] = "Optimization name; default output folder runs/<name>-optimize", ["minLength"] = 1, ["maxLength"] = RunName.MaxLength, ["pattern"] = RunName.Pattern },
                 ["pipeline"] = new JObject
                 {
                     ["description"] = "The pipeline to optimize: a definition file (relative to this file) or an inline definition",
@@ -55,7 +55,7 @@ public static class SchemaWriter
             ["properties"] = new JObject
             {
                 ["$schema"] = new JObject { ["type"] = "string" },
-                ["name"] = new JObject { ["type"] = "string", ["description"] = "Run name; default output folder runs/<name>" },
+                ["name"] = new JObject { ["type"] = "string", ["description"] = "Run name; default output folder runs/<name>", ["minLength"] = 1, ["maxLength"] = RunName.MaxLength, ["pattern"] = RunName.Pattern },
                 ["plugins"] = new JObject { ["type"] = "array", ["items"] = new JObject { ["type"] = "string" }, ["description"] = "Extra plugin folders, relative to this file" },
                 ["model"] = Component(PluginKinds.Model),
                 ["noiseSchedule"] = Component(PluginKinds.NoiseSchedule),
