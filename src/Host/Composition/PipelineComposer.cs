@@ -30,7 +30,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
 
         var sampling = doc["sampling"] is { } s ? OptionsBinder.Bind<SamplingSettings>(AsObject(s, "sampling"), "sampling") : new SamplingSettings();
         var outputs = doc["outputs"] is { } o ? OptionsBinder.Bind<OutputSettings>(AsObject(o, "outputs"), "outputs") : new OutputSettings();
-        var device = DeviceSelector.Resolve(sampling.Device);
+        var device = Checked(() => DeviceSelector.Resolve(sampling.Device), doc["sampling"]?["device"] ?? doc);
         var environment = new RunEnvironment(device, ToScalarType(sampling.Dtype), definition.BaseDirectory);
 
         var services = new ServiceCollection().AddSingleton(environment).BuildServiceProvider();
@@ -48,6 +48,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
 
         var times = Checked(() => timeSteps.Times(schedule), doc["timeSteps"]);
         CheckTimes(times, schedule, doc["timeSteps"]!);
+        if (SchedulePrecision.Problem(times, schedule, environment.DType) is { } precision) throw DefinitionError.At(doc["noiseSchedule"], precision);
         foreach (var optimizer in optimizers) solver = optimizer.Wrap(solver);
         Problems(solver.Check(schedule, times), doc["solver"]!, "cannot run with this noise schedule and these time steps");
 
@@ -63,7 +64,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var seeds = sampling.Seeds ?? Enumerable.Range(0, sampling.Count).Select(i => PerSampleNoise.SeedOf(seed, i)).ToArray();
         if (sampling.Seeds is null) sampling.Seed = seed;
         var labels = Labels(sampling, model, guidance, doc);
-        var initial = sampling.InitialNoise is { } noiseFile ? InitialNoise(environment.Resolve(noiseFile), sampling.Count, shape, doc) : null;
+        var initial = sampling.InitialNoise is { } noiseFile ? InitialNoise(environment.Resolve(noiseFile), sampling.Count, shape, doc, environment.DType) : null;
 
         sampling.Device = device.type == DeviceType.CPU ? "cpu" : $"cuda:{device.index}";
         resolved["sampling"] = OptionsBinder.Write(sampling);
@@ -153,8 +154,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
 
     static Exception Unwrap(Exception e) => e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
 
-    static PipelineInputException Relocate(PipelineInputException e, JToken at) =>
-        e.Path is not null ? e : DefinitionError.At(at, e.Message);
+    static PipelineInputException Relocate(PipelineInputException e, JToken at) => DefinitionError.Locate(e, at);
 
     static T Checked<T>(Func<T> f, JToken? at)
     {
@@ -212,7 +212,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         return sampling.Labels;
     }
 
-    static torch.Tensor InitialNoise(string path, int count, long[] shape, JObject doc)
+    static torch.Tensor InitialNoise(string path, int count, long[] shape, JObject doc, torch.ScalarType dtype)
     {
         var at = doc["sampling"]?["initialNoise"];
         torch.Tensor t;
@@ -230,7 +230,29 @@ public sealed class PipelineComposer(PluginCatalog catalog)
             t.Dispose();
             throw DefinitionError.At(at, $"initial noise '{path}' holds integers; save it as float32 or float64");
         }
+        if (InitialNoiseProblem(t, dtype) is { } problem)
+        {
+            t.Dispose();
+            throw DefinitionError.At(at, $"initial noise '{path}' {problem}");
+        }
         return t;
+    }
+
+    // A NaN or infinity in x_T would surface as "the model output was not finite"; the file is the cause, so it is named.
+    static string? InitialNoiseProblem(torch.Tensor noise, torch.ScalarType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        var values = noise.to(torch.ScalarType.Float64);
+        var finite = torch.isfinite(values);
+        if (!finite.all().item<bool>())
+        {
+            long first = finite.logical_not().flatten().nonzero()[0, 0].item<long>();
+            return $"holds a value that is not finite (NaN or infinity) at flat index {first}; write finite noise (e.g. numpy.random.standard_normal)";
+        }
+        double largest = values.numel() == 0 ? 0 : values.abs().max().item<double>();
+        if (!PrecisionRange.Holds(dtype, largest))
+            return $"holds {largest:G6}, outside the finite range of the run's dtype {PrecisionRange.Name(dtype)}; rescale the noise or use a wider dtype";
+        return null;
     }
 
     static JObject AsObject(JToken token, string section) => token as JObject

@@ -109,12 +109,14 @@ public static class OptionsBinder
         }
         if (type == typeof(int) || type == typeof(long))
         {
+            // A whole number written as 1e6 is an integer; the value is read from a copy so errors still point at the written token.
+            var value = token;
             if (token.Type == JTokenType.Float && (double)token is var f && f == Math.Floor(f) && Math.Abs(f) < 9e15)
-                token = new JValue((long)f);
-            if (token.Type != JTokenType.Integer) throw Wrong(token, type, what);
-            var big = System.Numerics.BigInteger.Parse(((JValue)token).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+                value = new JValue((long)f);
+            if (value.Type != JTokenType.Integer) throw Wrong(token, type, what);
+            var big = System.Numerics.BigInteger.Parse(((JValue)value).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             if (type == typeof(int) && (big < int.MinValue || big > int.MaxValue) || big < long.MinValue || big > long.MaxValue)
-                throw DefinitionError.At(token, $"{what} is out of range for {TypeName(type)}");
+                throw DefinitionError.At(token, $"{what} is {big}, out of range for {TypeName(type)} ({(type == typeof(int) ? $"{int.MinValue}..{int.MaxValue}" : $"{long.MinValue}..{long.MaxValue}")}); give a smaller value");
             return type == typeof(int) ? (object)(int)big : (long)big;
         }
         if (type.IsEnum)
