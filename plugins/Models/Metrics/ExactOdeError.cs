@@ -26,6 +26,12 @@ public sealed class ExactOdeError(ExactOdeErrorOptions options) : IMetric, IDisp
     (double Start, double End, double Checksum, long Count)? key;
     torch.Tensor? exact;
 
+    public IEnumerable<string> Check(MetricPlan plan)
+    {
+        if (plan.Model.Model is not GaussianMixtureModel)
+            yield return "the exact-ode-error metric needs the analytic 'gmm' model (only its flow has an exact solution); use reference-ode-error for other models";
+    }
+
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
         if (context.Model.Model is not GaussianMixtureModel gmm)

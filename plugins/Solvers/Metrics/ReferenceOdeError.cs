@@ -40,6 +40,15 @@ public sealed class ReferenceOdeError(ReferenceOdeErrorOptions options, RunEnvir
     (double Start, double End, double Checksum, long Count)? key;
     Tensor? reference;
 
+    public IEnumerable<string> Check(MetricPlan plan)
+    {
+        if (plan.Times.Count > 0 && !(plan.Times[^1] > 0))
+            yield return EndsAtZero;
+    }
+
+    const string EndsAtZero =
+        "the reference-ode-error metric needs a run that ends above t = 0 (the reference solver evaluates the model at its last time); end the time-step schedule at its tMin";
+
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
         var solution = Reference(context);
@@ -57,8 +66,7 @@ public sealed class ReferenceOdeError(ReferenceOdeErrorOptions options, RunEnvir
     {
         double start = context.Times[0], end = context.Times[^1];
         if (!(end > 0))
-            throw new PipelineInputException(
-                "the reference-ode-error metric needs a run that ends above t = 0 (the reference solver evaluates the model at its last time); end the time-step schedule at its tMin", "$.metrics");
+            throw new PipelineInputException(EndsAtZero, "$.metrics");
         var now = context.ReferenceKey();
         if (reference is not null && key == now) return reference;
 

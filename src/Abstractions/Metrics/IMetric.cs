@@ -7,6 +7,12 @@ public interface IMetric
 {
     /// <summary>Named scores of the samples in <paramref name="context"/>; the first is the headline figure.</summary>
     IReadOnlyDictionary<string, double> Score(MetricContext context);
+
+    /// <summary>
+    /// Why this metric cannot score the run <paramref name="plan"/> describes, checked at composition so that a refusal
+    /// comes before sampling (and from 'validate'). Empty when it can.
+    /// </summary>
+    IEnumerable<string> Check(MetricPlan plan) => [];
 }
 
 /// <summary>What a metric sees of a finished run.</summary>

@@ -49,6 +49,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var times = Checked(() => timeSteps.Times(schedule), doc["timeSteps"]);
         CheckTimes(times, schedule, doc["timeSteps"]!);
         if (SchedulePrecision.Problem(times, schedule, environment.DType) is { } precision) throw DefinitionError.At(doc["noiseSchedule"], precision);
+        var baseSolver = solver;
         foreach (var optimizer in optimizers) solver = optimizer.Wrap(solver);
         Problems(solver.Check(schedule, times), doc["solver"]!, "cannot run with this noise schedule and these time steps");
 
@@ -60,6 +61,10 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         }
 
         var shape = SampleShape(sampling, model, doc);
+        GridCheck.Check(outputs, shape, doc);
+        Problems(baseSolver.CheckSamples(shape), doc["solver"]!, $"cannot run on samples of shape [{string.Join(", ", shape)}]");
+        for (int i = 0; i < metrics.Count; i++)
+            Problems(metrics[i].Check(new Metrics.MetricPlan(denoiser, shape, times)), doc["metrics"]![i]!, "cannot score this run");
         long seed = sampling.Seed ?? Random.Shared.NextInt64(0, 1L << 53);
         var seeds = sampling.Seeds ?? Enumerable.Range(0, sampling.Count).Select(i => PerSampleNoise.SeedOf(seed, i)).ToArray();
         if (sampling.Seeds is null) sampling.Seed = seed;

@@ -89,6 +89,12 @@ public sealed class MnistFid : IMetric, IDisposable
     /// <summary>Number of held-out digits the reference statistics come from.</summary>
     public long HeldOutCount { get; }
 
+    public IEnumerable<string> Check(MetricPlan plan)
+    {
+        if (plan.SampleShape.Aggregate(1L, (a, b) => a * b) != MnistDigits.ImagePixels)
+            yield return $"the mnist-fid metric scores 28x28 images, but the samples have shape [{string.Join(", ", plan.SampleShape)}]; use it with the mnist-unet model";
+    }
+
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
         using var scope = NewDisposeScope();
