@@ -90,10 +90,12 @@ public sealed class PipelineHost
         var target = Path.GetFullPath(outputDirectory ?? pipeline.Outputs.Directory ?? Path.Combine("runs", definition.Name));
         bool replace = overwrite ?? pipeline.Outputs.Overwrite;
         OutputFolder.CheckWritable(target, replace);
+        // Ctrl-C is honoured in every phase (sampling, metrics, writing) until the folder is moved into place.
         using var result = Sample(pipeline, progress, cancellation);
-        var metrics = MetricScores.Score(pipeline, result);
+        var metrics = MetricScores.Score(pipeline, result, cancellation: cancellation);
         using var folder = OutputFolder.Begin(target, replace);
-        RunWriter.Write(folder, pipeline, result, compose.Elapsed, metrics);
+        RunWriter.Write(folder, pipeline, result, compose.Elapsed, metrics, cancellation);
+        cancellation.ThrowIfCancellationRequested();
         folder.Commit();
         return target;
     }

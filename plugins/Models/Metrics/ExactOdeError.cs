@@ -36,7 +36,9 @@ public sealed class ExactOdeError(ExactOdeErrorOptions options) : IMetric, IDisp
     {
         if (context.Model.Model is not GaussianMixtureModel gmm)
             throw new PipelineInputException("the exact-ode-error metric needs the analytic 'gmm' model; use another metric for other models", "$.model");
+        context.Cancellation.ThrowIfCancellationRequested();
         var reference = Exact(gmm, context);
+        context.Cancellation.ThrowIfCancellationRequested();
         using var scope = torch.NewDisposeScope();
         var diff = context.Samples.to(torch.ScalarType.Float64).reshape(reference.shape).sub(reference);
         double rmse = diff.Squared().mean().sqrt().item<double>();

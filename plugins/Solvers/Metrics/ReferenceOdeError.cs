@@ -80,12 +80,13 @@ public sealed class ReferenceOdeError(ReferenceOdeErrorOptions options, RunEnvir
         {
             for (long first = 0; first < count; first += options.BatchSize)
             {
+                context.Cancellation.ThrowIfCancellationRequested();
                 long n = Math.Min(options.BatchSize, count - first);
                 using var scope = NewDisposeScope();
                 var x = context.Initial.narrow(0, first, n).to(environment.Device).to_type(environment.DType);
                 var labels = context.Labels?.narrow(0, first, n).to(environment.Device);
                 var model = new BoundDenoiser(context.Model, new Conditioning(labels));
-                var sampling = new SamplingContext { Model = model, Times = times, Initial = x, Noise = NoNoise.Instance };
+                var sampling = new SamplingContext { Model = model, Times = times, Initial = x, Noise = NoNoise.Instance, Cancellation = context.Cancellation };
                 parts.Add(scope.MoveToOuter(solver.Sample(sampling).to(ScalarType.Float64).cpu()));
             }
             reference = cat(parts.ToArray(), 0).DetachFromDisposeScope();

@@ -19,17 +19,18 @@ public static partial class NpyFile
 {
     static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    public static void Write(string path, torch.Tensor tensor)
+    public static void Write(string path, torch.Tensor tensor, CancellationToken cancellation = default)
     {
         using var stream = File.Create(path);
-        Write(stream, tensor);
+        Write(stream, tensor, cancellation);
     }
 
     /// <summary>The type a tensor of <paramref name="type"/> is stored as: its own, bfloat16 as float32.</summary>
     public static torch.ScalarType StoredType(torch.ScalarType type) =>
         type == torch.ScalarType.BFloat16 ? torch.ScalarType.Float32 : type;
 
-    public static void Write(Stream stream, torch.Tensor tensor)
+    /// <param name="cancellation">Checked between chunks of the data, so a large array's write can be interrupted.</param>
+    public static void Write(Stream stream, torch.Tensor tensor, CancellationToken cancellation = default)
     {
         using var scope = torch.NewDisposeScope(); // the intermediate copies, never the caller's tensor
         var cpu = tensor.detach().cpu().to_type(StoredType(tensor.dtype)).contiguous();
@@ -57,8 +58,15 @@ public static partial class NpyFile
         stream.Write(Encoding.ASCII.GetBytes(header));
         var bytes = cpu.bytes;
         if (bytes.Length != cpu.numel() * size) throw new InvalidOperationException("unexpected tensor byte size");
-        stream.Write(bytes);
+        for (int offset = 0; offset < bytes.Length; offset += WriteChunk)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            stream.Write(bytes.Slice(offset, Math.Min(WriteChunk, bytes.Length - offset)));
+        }
+        cancellation.ThrowIfCancellationRequested();
     }
+
+    const int WriteChunk = 1 << 22;
 
     /// <summary>Reads an array as a CPU tensor of the file's own type.</summary>
     public static torch.Tensor Read(string path)

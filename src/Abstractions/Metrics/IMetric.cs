@@ -28,6 +28,9 @@ public sealed record MetricContext(
     IReadOnlyList<double> Times,
     torch.Tensor? Labels)
 {
+    /// <summary>Cancels the scoring (Ctrl-C); a metric with a long loop checks it between batches.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>
     /// Identifies the run's start (x_T, by a checksum), first and last time, for metrics that compute a reference
     /// solution from x_T once and reuse it while comparing many solvers on the same noise.
