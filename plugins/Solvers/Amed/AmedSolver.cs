@@ -16,6 +16,7 @@ public sealed class AmedSolverExport : PluginExport<AmedSolver, AmedSolverOption
 public sealed class AmedSolverOptions
 {
     [Description("the amed.json written by the 'amed-train' optimizer (relative to the definition's folder)"), Required]
+    [FilePath]
     public string Predictor { get; set; } = "";
 
     [Description("the step the predictor drives: 'amed' (AMED-Solver), 'ipndm' or 'dpm-solver-pp' (AMED-Plugin on iPNDM or DPM-Solver++(2M)); null = the one the file was trained for, which it must match")]

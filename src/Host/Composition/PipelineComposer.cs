@@ -28,7 +28,9 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var doc = definition.Document;
         CheckSections(doc);
 
+        var files = new FileLedger(definition.BaseDirectory, doc[FileLedger.Section]);
         var sampling = doc["sampling"] is { } s ? OptionsBinder.Bind<SamplingSettings>(AsObject(s, "sampling"), "sampling") : new SamplingSettings();
+        if (doc["sampling"] is JObject samplingJson) OptionsBinder.ResolveFiles(sampling, samplingJson, files);
         var outputs = doc["outputs"] is { } o ? OptionsBinder.Bind<OutputSettings>(AsObject(o, "outputs"), "outputs") : new OutputSettings();
         var device = Checked(() => DeviceSelector.Resolve(sampling.Device), doc["sampling"]?["device"] ?? doc);
         var environment = new RunEnvironment(device, ToScalarType(sampling.Dtype), definition.BaseDirectory);
@@ -38,13 +40,13 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var folders = definition.PluginFolders();
         if (folders.Count > 0) resolved["plugins"] = new JArray(folders);
 
-        var model = Build<IDiffusionModel>(services, doc, "model", PluginKinds.Model, resolved);
-        var schedule = Build<INoiseSchedule>(services, doc, "noiseSchedule", PluginKinds.NoiseSchedule, resolved);
-        var timeSteps = Build<ITimeStepSchedule>(services, doc, "timeSteps", PluginKinds.TimeSteps, resolved);
-        var solver = Build<ISolver>(services, doc, "solver", PluginKinds.Solver, resolved);
-        var guidance = BuildList<IGuidance>(services, doc, "guidance", PluginKinds.Guidance, resolved);
-        var optimizers = BuildList<IOptimizer>(services, doc, "optimizers", PluginKinds.Optimizer, resolved);
-        var metrics = BuildList<Metrics.IMetric>(services, doc, "metrics", PluginKinds.Metric, resolved);
+        var model = Build<IDiffusionModel>(services, files, doc, "model", PluginKinds.Model, resolved);
+        var schedule = Build<INoiseSchedule>(services, files, doc, "noiseSchedule", PluginKinds.NoiseSchedule, resolved);
+        var timeSteps = Build<ITimeStepSchedule>(services, files, doc, "timeSteps", PluginKinds.TimeSteps, resolved);
+        var solver = Build<ISolver>(services, files, doc, "solver", PluginKinds.Solver, resolved);
+        var guidance = BuildList<IGuidance>(services, files, doc, "guidance", PluginKinds.Guidance, resolved);
+        var optimizers = BuildList<IOptimizer>(services, files, doc, "optimizers", PluginKinds.Optimizer, resolved);
+        var metrics = BuildList<Metrics.IMetric>(services, files, doc, "metrics", PluginKinds.Metric, resolved);
 
         var times = Checked(() => timeSteps.Times(schedule), doc["timeSteps"]);
         CheckTimes(times, schedule, doc["timeSteps"]!);
@@ -74,6 +76,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         sampling.Device = device.type == DeviceType.CPU ? "cpu" : $"cuda:{device.index}";
         resolved["sampling"] = OptionsBinder.Write(sampling);
         resolved["outputs"] = OptionsBinder.Write(outputs);
+        if (files.Record.Count > 0) resolved[FileLedger.Section] = files.Record;
 
         return new ComposedPipeline
         {
@@ -91,7 +94,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
     public (T Instance, JObject Written) BuildPlugin<T>(JObject spec, string kind, RunEnvironment environment) where T : class
     {
         var services = new ServiceCollection().AddSingleton(environment).BuildServiceProvider();
-        return BuildOne<T>(services, spec, kind);
+        return BuildOne<T>(services, spec, kind, new FileLedger(environment.BaseDirectory, null));
     }
 
     static void CheckSections(JObject doc)
@@ -104,15 +107,15 @@ public sealed class PipelineComposer(PluginCatalog catalog)
                 throw DefinitionError.At(doc, $"the definition has no '{name}' section; add {{ \"{name}\": {{ \"type\": \"...\" }} }} (run 'list' for the names)", "$." + name);
     }
 
-    T Build<T>(IServiceProvider services, JObject doc, string section, string kind, JObject resolved) where T : class
+    T Build<T>(IServiceProvider services, FileLedger files, JObject doc, string section, string kind, JObject resolved) where T : class
     {
         var spec = AsObject(doc[section]!, section);
-        var (instance, written) = BuildOne<T>(services, spec, kind);
+        var (instance, written) = BuildOne<T>(services, spec, kind, files);
         resolved[section] = written;
         return instance;
     }
 
-    List<T> BuildList<T>(IServiceProvider services, JObject doc, string section, string kind, JObject resolved) where T : class
+    List<T> BuildList<T>(IServiceProvider services, FileLedger files, JObject doc, string section, string kind, JObject resolved) where T : class
     {
         var list = new List<T>();
         var array = new JArray();
@@ -122,7 +125,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
                 throw DefinitionError.At(token, $"'{section}' must be an array of {{ \"type\": ... }} objects");
             foreach (var item in items)
             {
-                var (instance, written) = BuildOne<T>(services, AsObject(item, section), kind);
+                var (instance, written) = BuildOne<T>(services, AsObject(item, section), kind, files);
                 list.Add(instance);
                 array.Add(written);
             }
@@ -131,7 +134,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         return list;
     }
 
-    (T Instance, JObject Written) BuildOne<T>(IServiceProvider services, JObject spec, string kind) where T : class
+    (T Instance, JObject Written) BuildOne<T>(IServiceProvider services, JObject spec, string kind, FileLedger files) where T : class
     {
         var typeToken = spec["type"];
         if (typeToken is null)
@@ -143,6 +146,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
             throw DefinitionError.At(typeToken, $"'{name}' is an offline optimizer: it runs on its own with 'pipeline optimize <optimization.json>' and writes a file that pipelines then reference (see docs/optimizers.md)");
         var entry = catalog.Find(kind, name, typeToken);
         var options = OptionsBinder.Bind(entry.Options, spec, $"{kind} '{entry.Name}'", "type");
+        OptionsBinder.ResolveFiles(options, spec, files);
         object instance;
         try
         {

@@ -55,6 +55,21 @@ public static class OptionsBinder
     public static T Bind<T>(JObject json, string owner, params string[] ignore) where T : class =>
         (T)Bind(typeof(T), json, owner, ignore);
 
+    /// <summary>
+    /// Replaces each file option of bound <paramref name="options"/> (a string property marked
+    /// <see cref="FilePathAttribute"/>, default or given) by its absolute path, recorded in <paramref name="files"/>.
+    /// </summary>
+    public static void ResolveFiles(object options, JObject json, FileLedger files)
+    {
+        foreach (var p in Settable(options.GetType()))
+        {
+            if (p.GetCustomAttribute<FilePathAttribute>() is not { } attribute || p.PropertyType != typeof(string)) continue;
+            if (p.GetValue(options) is not string { Length: > 0 } path || string.IsNullOrWhiteSpace(path)) continue;
+            var name = OptionsConventions.JsonName(p.Name);
+            p.SetValue(options, files.Resolve(path, attribute, json[name], json));
+        }
+    }
+
     /// <summary>The options as JSON with every property, defaults included (the "resolved" form).</summary>
     public static JObject Write(object options)
     {

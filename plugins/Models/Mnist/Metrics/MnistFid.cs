@@ -19,9 +19,11 @@ public sealed class MnistFidExport : PluginExport<MnistFid, MnistFidOptions>;
 public sealed class MnistFidOptions
 {
     [Description("LeNet checkpoint written by 'train'; a relative path is searched like the model's (default models/mnist-lenet.ckpt)")]
+    [FilePath(SearchParents = true)]
     public string Classifier { get; set; } = DefaultFiles.LeNetCheckpoint;
 
     [Description("MNIST folder in any layout the reader takes (see docs/mnist.md); its held-out digits (the last 100 of each class) are the reference. Default: the shipped copy of those 1000 digits, models/mnist-heldout, searched like the classifier")]
+    [FilePath(SearchParents = true, Directory = true)]
     public string Data { get; set; } = DefaultFiles.HeldOutFolder;
 
     [Description("images per LeNet evaluation"), Range(1, 100_000)]
