@@ -77,6 +77,18 @@ public class LocatedErrorTests
             ("sampling.dtype", "\"float16\"")), "$.noiseSchedule");
     }
 
+    [Theory]
+    [InlineData("""{ "type": "discrete" }""", "float16")]
+    [InlineData("""{ "type": "discrete", "betaSchedule": "squaredcos-cap-v2" }""", "float32")]
+    [InlineData("""{ "type": "edm" }""", "float16")]
+    [InlineData("""{ "type": "discrete", "betaStart": 0.5, "betaEnd": 1e-4, "trainingSteps": 10 }""", "float32")]
+    public void SchedulesTheDtypeHoldsStillPass(string schedule, string dtype)
+    {
+        using var dir = new TempFolder();
+        var r = Cli.Run("validate", dir.Write("ok.json", Definition(("noiseSchedule", schedule), ("sampling.dtype", $"\"{dtype}\""))));
+        Assert.True(r.ExitCode == 0, r.Err);
+    }
+
     [Fact]
     public void ExactOdeErrorOnATorchScriptModelIsRefused()
     {

@@ -18,15 +18,6 @@ public static class PrecisionRange
         _ => double.MaxValue,
     };
 
-    /// <summary>Smallest positive normal value of <paramref name="type"/>: below it precision drains away and its reciprocal overflows.</summary>
-    public static double MinNormal(torch.ScalarType type) => type switch
-    {
-        torch.ScalarType.Float16 => 6.103515625e-5,
-        torch.ScalarType.BFloat16 => 1.1754943508222875e-38,
-        torch.ScalarType.Float32 => 1.1754943508222875e-38,
-        _ => 2.2250738585072014e-308,
-    };
-
     /// <summary>Smallest positive value of <paramref name="type"/> (subnormal); anything smaller rounds to 0.</summary>
     public static double MinPositive(torch.ScalarType type) => type switch
     {

@@ -18,18 +18,18 @@ public static class SchedulePrecision
     public static string? Problem(IReadOnlyList<double> times, INoiseSchedule schedule, torch.ScalarType type)
     {
         string name = PrecisionRange.Name(type);
-        double max = PrecisionRange.MaxFinite(type), min = PrecisionRange.MinNormal(type);
+        double max = PrecisionRange.MaxFinite(type);
         for (int i = 0; i < times.Count; i++)
         {
             double t = times[i];
             if (t <= 0) continue; // the clean end: alpha = 1 (VP) or sigma = 0, never a coefficient's denominator
             double alpha = schedule.Alpha(t), sigma = schedule.Sigma(t);
-            // alphas_cumprod = alpha^2 must stay above 0 in the type, and alpha itself normal so 1 / alpha stays finite.
+            // alphas_cumprod = alpha^2 must stay above 0 in the type, and 1 / alpha (x_0 = (x - sigma eps) / alpha) finite.
             double alphaSquared = alpha * alpha;
-            if (!(alphaSquared >= PrecisionRange.MinPositive(type) && alpha >= min))
+            if (!(alphaSquared >= PrecisionRange.MinPositive(type) && 1 / alpha <= max))
                 return $"the noise schedule's alphas_cumprod (alpha(t)^2) is {alphaSquared:G4} at t = {t:G6} (time {i} of the run), " +
-                       $"which {name} cannot hold with 1 / alpha finite (alpha must be at least {min:G4}): the signal vanishes. " +
-                       "Use smaller betas (betaStart, betaEnd, betas) or fewer training steps" + (type == torch.ScalarType.Float64 ? "" : ", or float64");
+                       $"which {name} cannot hold above 0 with 1 / alpha finite (its smallest positive value is {PrecisionRange.MinPositive(type):G4}): " +
+                       "the signal vanishes. Use smaller betas (betaStart, betaEnd, betas) or fewer training steps" + (type == torch.ScalarType.Float64 ? "" : ", or float64");
             double ratio = sigma / alpha;
             if (!double.IsFinite(ratio) || ratio * Headroom > max)
                 return $"the noise schedule's sigma(t) / alpha(t) is {ratio:G6} at t = {t:G6} (time {i} of the run); samples of {Headroom} times it " +
