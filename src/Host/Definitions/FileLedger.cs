@@ -31,19 +31,20 @@ public sealed class FileLedger
 
     /// <summary>
     /// The absolute path of <paramref name="path"/>, recorded; refused when the definition's record says the file had
-    /// other contents. <paramref name="at"/> is the option's token, for the error's place.
+    /// other contents. <paramref name="owner"/> and <paramref name="option"/> place the error (the option may be a default
+    /// that the definition does not write).
     /// </summary>
-    public string Resolve(string path, Options.FilePathAttribute attribute, JToken? at, JToken owner)
+    public string Resolve(string path, Options.FilePathAttribute attribute, JObject owner, string option)
     {
         var full = Options.FileLocation.Resolve(path, baseDirectory, attribute);
         if (attribute.Directory || !File.Exists(full)) return full; // a missing file is the plugin's error to report
         if (record[full] is null) record[full] = Describe(full);
         var now = (JObject)record[full]!;
         if (previous?[full] is JObject then && !SameContents(then, now))
-            throw DefinitionError.At(at ?? owner,
+            throw DefinitionError.At(owner[option] ?? owner,
                 $"file '{full}' changed since the run that wrote this definition (sha256 {then["sha256"]}, {then["size"]} bytes then; " +
                 $"{now["sha256"]}, {now["size"]} bytes now); restore it, or remove its entry from \"files\" to run with the file as it is",
-                at is null ? null : DefinitionError.PathOf(at));
+                DefinitionError.PathOf(owner) + "." + option);
         return full;
     }
 

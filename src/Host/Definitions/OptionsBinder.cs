@@ -65,8 +65,7 @@ public static class OptionsBinder
         {
             if (p.GetCustomAttribute<FilePathAttribute>() is not { } attribute || p.PropertyType != typeof(string)) continue;
             if (p.GetValue(options) is not string { Length: > 0 } path || string.IsNullOrWhiteSpace(path)) continue;
-            var name = OptionsConventions.JsonName(p.Name);
-            p.SetValue(options, files.Resolve(path, attribute, json[name], json));
+            p.SetValue(options, files.Resolve(path, attribute, json, OptionsConventions.JsonName(p.Name)));
         }
     }
 
