@@ -68,6 +68,18 @@ public class LocatedErrorTests
         AssertLocated(dir, Definition([.. changes]), path);
     }
 
+    [Theory]
+    [InlineData("model.pt", "model", """{ "type": "torchscript", "path": "model.pt", "sampleShape": [2] }""", "$.model.path")]
+    [InlineData("unet.ckpt", "model", """{ "type": "mnist-unet", "checkpoint": "unet.ckpt" }""", "$.model.checkpoint")]
+    [InlineData("amed.json", "solver", """{ "type": "amed", "predictor": "amed.json" }""", "$.solver.predictor")]
+    public void CorruptFilesNameTheirOption(string file, string section, string value, string path)
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File(file), "not a model");
+        if (file.EndsWith(".ckpt")) File.WriteAllText(dir.File(Path.ChangeExtension(file, ".json")), "{ \"broken\": ");
+        AssertLocated(dir, Definition((section, value)), path);
+    }
+
     [Fact]
     public void EdmSigmaBeyondFloat16IsRefused()
     {
