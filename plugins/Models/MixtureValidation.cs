@@ -16,6 +16,9 @@ static class MixtureValidation
         for (int i = 0; i < k; i++)
             if (!(weights[i] > 0) || !double.IsFinite(weights[i]))
                 yield return ("Weights", $"weights[{i}] = {weights[i]}: mixture weights must be positive and finite (they are normalised to sum 1)");
+        // Each weight may be finite while their sum is not; normalising would then give NaN weights.
+        if (weights.All(w => w > 0 && double.IsFinite(w)) && !double.IsFinite(weights.Sum()))
+            yield return ("Weights", $"the weights sum to {weights.Sum()}; mixture weights are normalised by their sum, so give smaller ones (e.g. the probabilities themselves)");
 
         if (means is null || means.Length != k)
         {

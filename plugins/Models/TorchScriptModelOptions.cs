@@ -7,6 +7,7 @@ namespace Pipeline.Plugins.Models;
 public sealed class TorchScriptModelOptions : IValidatableObject
 {
     [Required, Description("TorchScript file written by torch.jit.save; relative paths are resolved against the definition's folder")]
+    [Pipeline.Options.FilePath]
     public string Path { get; set; } = null!;
 
     [Description("what the network predicts")]

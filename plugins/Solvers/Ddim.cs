@@ -21,6 +21,7 @@ public sealed class DdimOptions
     [Description("variance.json written by the 'analytic-dpm' optimizer: the noise added each step becomes Analytic-DPM's optimal " +
                  "variance for this eta's mean (Bao et al. 2022, Theorem 1, clipped by Theorem 2); with eta = 0 this is their Analytic-DDIM, " +
                  "which then adds noise; relative to the definition's folder")]
+    [Pipeline.Options.FilePath]
     public string? AnalyticVariance { get; set; }
 }
 

@@ -27,6 +27,7 @@ public sealed class DdpmOptions
 
     [Description("variance.json written by the 'analytic-dpm' optimizer: each step's variance becomes Analytic-DPM's optimal one " +
                  "(Bao et al. 2022, Theorem 1, clipped by Theorem 2) and 'variance' is ignored; relative to the definition's folder")]
+    [Pipeline.Options.FilePath]
     public string? AnalyticVariance { get; set; }
 }
 

@@ -91,10 +91,12 @@ public sealed class PipelineHost
         var location = OutputOf(definition, outputDirectory);
         bool replace = overwrite ?? pipeline.Outputs.Overwrite;
         location.Check(replace);
+        // Ctrl-C is honoured in every phase (sampling, metrics, writing) until the folder is moved into place.
         using var result = Sample(pipeline, progress, cancellation);
-        var metrics = MetricScores.Score(pipeline, result);
+        var metrics = MetricScores.Score(pipeline, result, cancellation: cancellation);
         using var folder = OutputFolder.Begin(location, replace, "run", notice);
-        RunWriter.Write(folder, pipeline, result, compose.Elapsed, metrics);
+        RunWriter.Write(folder, pipeline, result, compose.Elapsed, metrics, cancellation);
+        cancellation.ThrowIfCancellationRequested();
         folder.Commit();
         return location.Target;
     }

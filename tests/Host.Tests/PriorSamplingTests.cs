@@ -176,14 +176,17 @@ public class PriorSamplingTests(ITestOutputHelper output)
         Assert.Equal("$.solver", e.Path);
     }
 
-    /// <summary>pc's per-sample corrector step diverges with two values per sample; it refuses instead of returning wrong samples.</summary>
+    /// <summary>
+    /// pc's per-sample corrector step diverges with two values per sample; it refuses instead of returning wrong samples,
+    /// at composition (so 'validate' sees it) with the solver's place.
+    /// </summary>
     [Fact]
     public void PcRefusesTwoValuesPerSample()
     {
         var host = new PipelineHost();
-        using var pipeline = host.Compose(Definition("ve", """{ "type": "pc" }""", 10, 2, 4));
-        var e = Assert.Throws<PipelineInputException>(() => host.Sample(pipeline).Dispose());
+        var e = Assert.Throws<PipelineInputException>(() => host.Compose(Definition("ve", """{ "type": "pc" }""", 10, 2, 4)).Dispose());
         Assert.Contains("per-sample norms", e.Message);
+        Assert.Equal("$.solver", e.Path);
     }
 
     /// <summary>NCSN's epsilon 2e-5 is refused on edm, whose smallest level sigma = 0.002 needs epsilon below 8e-6.</summary>

@@ -26,11 +26,19 @@ public sealed class ExactOdeError(ExactOdeErrorOptions options) : IMetric, IDisp
     (double Start, double End, double Checksum, long Count)? key;
     torch.Tensor? exact;
 
+    public IEnumerable<string> Check(MetricPlan plan)
+    {
+        if (plan.Model.Model is not GaussianMixtureModel)
+            yield return "the exact-ode-error metric needs the analytic 'gmm' model (only its flow has an exact solution); use reference-ode-error for other models";
+    }
+
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
         if (context.Model.Model is not GaussianMixtureModel gmm)
             throw new PipelineInputException("the exact-ode-error metric needs the analytic 'gmm' model; use another metric for other models", "$.model");
+        context.Cancellation.ThrowIfCancellationRequested();
         var reference = Exact(gmm, context);
+        context.Cancellation.ThrowIfCancellationRequested();
         using var scope = torch.NewDisposeScope();
         var diff = context.Samples.to(torch.ScalarType.Float64).reshape(reference.shape).sub(reference);
         double rmse = diff.Squared().mean().sqrt().item<double>();

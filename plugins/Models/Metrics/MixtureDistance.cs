@@ -36,6 +36,12 @@ public sealed class MixtureDistanceOptions
 /// </summary>
 public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
 {
+    public IEnumerable<string> Check(MetricPlan plan)
+    {
+        if (plan.Model.Model is not GaussianMixtureModel)
+            yield return "the gmm-distance metric needs the analytic 'gmm' model; use another metric for other models";
+    }
+
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
         if (context.Model.Model is not GaussianMixtureModel gmm)

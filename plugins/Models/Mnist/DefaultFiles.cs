@@ -18,27 +18,12 @@ public static class DefaultFiles
     public const string HeldOutFolder = "models/mnist-heldout";
 
     /// <summary>The folders searched for a relative path, nearest first.</summary>
-    public static IEnumerable<string> SearchFolders(string baseDirectory)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var start in new[] { baseDirectory, Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
-                if (seen.Add(dir.FullName))
-                    yield return dir.FullName;
-    }
+    public static IEnumerable<string> SearchFolders(string baseDirectory) => global::Pipeline.Options.FileLocation.SearchFolders(baseDirectory);
 
     /// <summary>
     /// An absolute path as it is; a relative one found by <see cref="SearchFolders"/>; when none exists, the
     /// path under <paramref name="baseDirectory"/> (so the error names where it was expected).
     /// </summary>
-    public static string Resolve(string path, string baseDirectory, bool directory = false)
-    {
-        if (Path.IsPathRooted(path)) return Path.GetFullPath(path);
-        foreach (var folder in SearchFolders(baseDirectory))
-        {
-            var candidate = Path.GetFullPath(path, folder);
-            if (directory ? Directory.Exists(candidate) : File.Exists(candidate)) return candidate;
-        }
-        return Path.GetFullPath(path, baseDirectory);
-    }
+    public static string Resolve(string path, string baseDirectory, bool directory = false) =>
+        global::Pipeline.Options.FileLocation.Search(path, baseDirectory, directory);
 }

@@ -16,9 +16,11 @@ public sealed class MnistUnetModelExport : PluginExport<MnistUnetModel, MnistUne
 public sealed class MnistUnetModelOptions
 {
     [Description("checkpoint written by 'train' (the .ckpt; its .json lies beside it). A relative path is looked for in the definition's folder and the folders above it, then from the current and the host's folders")]
+    [FilePath(SearchParents = true)]
     public string Checkpoint { get; set; } = DefaultFiles.UnetCheckpoint;
 
     [Description("noisy classifier checkpoint offered to classifier guidance as \"mnist-noisy-classifier\" (loaded only when guidance asks for it); found like the checkpoint")]
+    [FilePath(SearchParents = true)]
     public string Classifier { get; set; } = DefaultFiles.NoisyClassifierCheckpoint;
 }
 

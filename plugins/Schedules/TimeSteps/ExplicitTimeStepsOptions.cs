@@ -12,6 +12,7 @@ public sealed class ExplicitTimeStepsOptions : IValidatableObject
     public long[]? Indices { get; set; }
 
     [Description("A .npy array or a .json array of times (or a .json object with 'times' or 'indices'); relative to the definition's folder")]
+    [Pipeline.Options.FilePath]
     public string? File { get; set; }
 
     [Description("Append t = 0 (clean data) after the listed times")]

@@ -16,6 +16,7 @@ public sealed class AmedSolverExport : PluginExport<AmedSolver, AmedSolverOption
 public sealed class AmedSolverOptions
 {
     [Description("the amed.json written by the 'amed-train' optimizer (relative to the definition's folder)"), Required]
+    [FilePath]
     public string Predictor { get; set; } = "";
 
     [Description("the step the predictor drives: 'amed' (AMED-Solver), 'ipndm' or 'dpm-solver-pp' (AMED-Plugin on iPNDM or DPM-Solver++(2M)); null = the one the file was trained for, which it must match")]
@@ -41,6 +42,12 @@ public sealed class AmedSolver : ISolver
             throw new PipelineInputException("amed needs 'predictor': the amed.json written by the 'amed-train' optimizer", "$.solver.predictor");
         file = environment.Resolve(options.Predictor);
         Parameters = AmedParameters.Load(file, "$.solver.predictor");
+        // c scales a tensor in the run's dtype; a value the dtype cannot hold fails inside libtorch mid-run.
+        for (int i = 0; i < Parameters.Steps.Length; i++)
+            if (PrecisionRange.Problem(environment.DType, $"step {i}'s c", Parameters.Steps[i].C) is { } problem)
+                throw new PipelineInputException(
+                    $"AMED predictor file '{file}' cannot run in {PrecisionRange.Name(environment.DType)}: {problem}; train it again (c is near 1 in a trained file)",
+                    "$.solver.predictor");
         if (options.Base is AmedBase requested && requested != Parameters.Base)
             throw new PipelineInputException(
                 $"amed: 'base' is '{Name(requested)}' but '{file}' was trained for '{Name(Parameters.Base)}'; drop 'base' or train for '{Name(requested)}'",

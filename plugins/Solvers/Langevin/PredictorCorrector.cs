@@ -42,16 +42,24 @@ public sealed class PredictorCorrector(PredictorCorrectorOptions options) : ISol
     public int Evaluations(IReadOnlyList<double> times) =>
         Enumerable.Range(0, Math.Max(times.Count - 1, 0)).Sum(i => 1 + (times[i + 1] > 0 ? options.CorrectorSteps : 0));
 
+    public IEnumerable<string> CheckSamples(IReadOnlyList<long> sampleShape)
+    {
+        long perSample = sampleShape.Aggregate(1L, (a, b) => a * b);
+        if (CorrectorProblem(perSample) is { } problem) yield return problem;
+    }
+
     public Tensor Sample(SamplingContext context)
     {
         long batch = context.Initial.shape[0], perSample = batch == 0 ? 0 : context.Initial.numel() / batch;
-        if (options.CorrectorSteps > 0 && perSample <= 2)
-            throw new PipelineInputException(
-                $"pc: the Langevin corrector takes its step size from per-sample norms, 2 alpha_i (r |z| / |score|)^2 (Song et al. 2021, " +
-                $"app. G); with {perSample} value(s) per sample |score| comes near 0 so often that the expected step is infinite and " +
-                "the samples diverge. Use 'correctorSteps': 0 (the reverse-diffusion predictor alone), the 'langevin' solver, or samples with more values");
+        if (CorrectorProblem(perSample) is { } problem) throw new PipelineInputException("pc: " + problem, "$.solver");
         return StepLoop.Run(context, (x, step) => Step(context, x, step));
     }
+
+    string? CorrectorProblem(long perSample) => options.CorrectorSteps > 0 && perSample <= 2
+        ? $"the Langevin corrector takes its step size from per-sample norms, 2 alpha_i (r |z| / |score|)^2 (Song et al. 2021, " +
+          $"app. G); with {perSample} value(s) per sample |score| comes near 0 so often that the expected step is infinite and " +
+          "the samples diverge. Use 'correctorSteps': 0 (the reverse-diffusion predictor alone), the 'langevin' solver, or samples with more values"
+        : null;
 
     Tensor Step(SamplingContext context, Tensor x, SolverStep step)
     {

@@ -40,6 +40,15 @@ public sealed class ReferenceOdeError(ReferenceOdeErrorOptions options, RunEnvir
     (double Start, double End, double Checksum, long Count)? key;
     Tensor? reference;
 
+    public IEnumerable<string> Check(MetricPlan plan)
+    {
+        if (plan.Times.Count > 0 && !(plan.Times[^1] > 0))
+            yield return EndsAtZero;
+    }
+
+    const string EndsAtZero =
+        "the reference-ode-error metric needs a run that ends above t = 0 (the reference solver evaluates the model at its last time); end the time-step schedule at its tMin";
+
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
         var solution = Reference(context);
@@ -57,8 +66,7 @@ public sealed class ReferenceOdeError(ReferenceOdeErrorOptions options, RunEnvir
     {
         double start = context.Times[0], end = context.Times[^1];
         if (!(end > 0))
-            throw new PipelineInputException(
-                "the reference-ode-error metric needs a run that ends above t = 0 (the reference solver evaluates the model at its last time); end the time-step schedule at its tMin", "$.metrics");
+            throw new PipelineInputException(EndsAtZero, "$.metrics");
         var now = context.ReferenceKey();
         if (reference is not null && key == now) return reference;
 
@@ -72,12 +80,13 @@ public sealed class ReferenceOdeError(ReferenceOdeErrorOptions options, RunEnvir
         {
             for (long first = 0; first < count; first += options.BatchSize)
             {
+                context.Cancellation.ThrowIfCancellationRequested();
                 long n = Math.Min(options.BatchSize, count - first);
                 using var scope = NewDisposeScope();
                 var x = context.Initial.narrow(0, first, n).to(environment.Device).to_type(environment.DType);
                 var labels = context.Labels?.narrow(0, first, n).to(environment.Device);
                 var model = new BoundDenoiser(context.Model, new Conditioning(labels));
-                var sampling = new SamplingContext { Model = model, Times = times, Initial = x, Noise = NoNoise.Instance };
+                var sampling = new SamplingContext { Model = model, Times = times, Initial = x, Noise = NoNoise.Instance, Cancellation = context.Cancellation };
                 parts.Add(scope.MoveToOuter(solver.Sample(sampling).to(ScalarType.Float64).cpu()));
             }
             reference = cat(parts.ToArray(), 0).DetachFromDisposeScope();

@@ -19,17 +19,18 @@ public static partial class NpyFile
 {
     static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    public static void Write(string path, torch.Tensor tensor)
+    public static void Write(string path, torch.Tensor tensor, CancellationToken cancellation = default)
     {
         using var stream = File.Create(path);
-        Write(stream, tensor);
+        Write(stream, tensor, cancellation);
     }
 
     /// <summary>The type a tensor of <paramref name="type"/> is stored as: its own, bfloat16 as float32.</summary>
     public static torch.ScalarType StoredType(torch.ScalarType type) =>
         type == torch.ScalarType.BFloat16 ? torch.ScalarType.Float32 : type;
 
-    public static void Write(Stream stream, torch.Tensor tensor)
+    /// <param name="cancellation">Checked between chunks of the data, so a large array's write can be interrupted.</param>
+    public static void Write(Stream stream, torch.Tensor tensor, CancellationToken cancellation = default)
     {
         using var scope = torch.NewDisposeScope(); // the intermediate copies, never the caller's tensor
         var cpu = tensor.detach().cpu().to_type(StoredType(tensor.dtype)).contiguous();
@@ -57,8 +58,15 @@ public static partial class NpyFile
         stream.Write(Encoding.ASCII.GetBytes(header));
         var bytes = cpu.bytes;
         if (bytes.Length != cpu.numel() * size) throw new InvalidOperationException("unexpected tensor byte size");
-        stream.Write(bytes);
+        for (int offset = 0; offset < bytes.Length; offset += WriteChunk)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            stream.Write(bytes.Slice(offset, Math.Min(WriteChunk, bytes.Length - offset)));
+        }
+        cancellation.ThrowIfCancellationRequested();
     }
+
+    const int WriteChunk = 1 << 22;
 
     /// <summary>Reads an array as a CPU tensor of the file's own type.</summary>
     public static torch.Tensor Read(string path)
@@ -93,10 +101,14 @@ public static partial class NpyFile
         {
             var b = new byte[4];
             ReadExactly(stream, b, "truncated header length");
-            headerLength = checked((int)BitConverter.ToUInt32(b));
+            uint length = BitConverter.ToUInt32(b);
+            if (length > 1 << 20) throw new PipelineInputException($"the header length field says {length} bytes, implausibly long for a .npy header");
+            headerLength = (int)length;
         }
         else throw new PipelineInputException($"unsupported format version {major}");
         if (headerLength > 1 << 20) throw new PipelineInputException("header is implausibly long");
+        if (stream.CanSeek && headerLength > stream.Length - stream.Position)
+            throw new PipelineInputException($"the header length field says {headerLength} bytes but the file has {stream.Length - stream.Position} after it");
         var headerBytes = new byte[headerLength];
         ReadExactly(stream, headerBytes, "truncated header");
         string header = Encoding.UTF8.GetString(headerBytes);
@@ -121,13 +133,32 @@ public static partial class NpyFile
             "|b1" => (torch.ScalarType.Bool, 1),
             var d => throw new PipelineInputException($"unsupported dtype '{d}' (use float16, float32, float64, int32, int64, uint8 or bool, little-endian)"),
         };
-        long count = shape.Aggregate(1L, (a, b) => checked(a * b));
-        var data = new byte[checked(count * size)];
+        long bytes = DataBytes(shape, size);
+        if (stream.CanSeek && bytes > stream.Length - stream.Position)
+            throw new PipelineInputException(
+                $"data is truncated: the header promises shape ({string.Join(", ", shape)}), {bytes} bytes, but the file holds {stream.Length - stream.Position} after the header");
+        if (bytes > Array.MaxLength)
+            throw new PipelineInputException($"the header promises {bytes} bytes of data, more than one array can hold");
+        long count = bytes / size;
+        var data = new byte[bytes];
         ReadExactly(stream, data, $"data is truncated: the header promises {count} values of {size} bytes");
         if (stream.CanSeek && stream.Position != stream.Length) throw new PipelineInputException("the file has trailing bytes after the data");
         var tensor = torch.empty(shape, type);
         tensor.bytes = data;
         return tensor;
+    }
+
+    // Bytes of data a header promises, or an input error when that overflows (a corrupt or hostile shape).
+    static long DataBytes(long[] shape, int size)
+    {
+        try
+        {
+            return shape.Aggregate((long)size, (a, b) => checked(a * b));
+        }
+        catch (OverflowException)
+        {
+            throw new PipelineInputException($"the header's shape ({string.Join(", ", shape)}) holds more values than any file can");
+        }
     }
 
     /// <summary>Reads a numeric array as doubles (flattened, C order).</summary>

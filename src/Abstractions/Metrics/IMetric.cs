@@ -7,6 +7,12 @@ public interface IMetric
 {
     /// <summary>Named scores of the samples in <paramref name="context"/>; the first is the headline figure.</summary>
     IReadOnlyDictionary<string, double> Score(MetricContext context);
+
+    /// <summary>
+    /// Why this metric cannot score the run <paramref name="plan"/> describes, checked at composition so that a refusal
+    /// comes before sampling (and from 'validate'). Empty when it can.
+    /// </summary>
+    IEnumerable<string> Check(MetricPlan plan) => [];
 }
 
 /// <summary>What a metric sees of a finished run.</summary>
@@ -22,6 +28,9 @@ public sealed record MetricContext(
     IReadOnlyList<double> Times,
     torch.Tensor? Labels)
 {
+    /// <summary>Cancels the scoring (Ctrl-C); a metric with a long loop checks it between batches.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>
     /// Identifies the run's start (x_T, by a checksum), first and last time, for metrics that compute a reference
     /// solution from x_T once and reuse it while comparing many solvers on the same noise.

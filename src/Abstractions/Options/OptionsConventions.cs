@@ -7,7 +7,8 @@ namespace Pipeline.Options;
 /// kebab-case strings), arrays and lists of these, nested arrays, and nullable forms (null = not set).
 /// Annotate with System.ComponentModel.DataAnnotations: [Range] for limits, [Required] for values
 /// without default, [Description] (System.ComponentModel) for the schema and <c>list</c>;
-/// implement IValidatableObject for checks that involve several options.
+/// implement IValidatableObject for checks that involve several options. Mark a string option that names an input
+/// file with <see cref="FilePathAttribute"/>: the host hands the plugin its absolute path and records the file's checksum.
 /// </summary>
 public static class OptionsConventions
 {

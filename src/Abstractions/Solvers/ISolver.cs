@@ -12,6 +12,12 @@ public interface ISolver
     /// </summary>
     IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times) => [];
 
+    /// <summary>
+    /// Problems with this solver on samples of this shape (one sample, without the batch dimension), checked
+    /// before anything runs. Empty when it can run.
+    /// </summary>
+    IEnumerable<string> CheckSamples(IReadOnlyList<long> sampleShape) => [];
+
     /// <summary>Model evaluations the solver will make for the given times (for progress and reports).</summary>
     int Evaluations(IReadOnlyList<double> times) => times.Count - 1;
 

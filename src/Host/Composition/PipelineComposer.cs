@@ -28,9 +28,11 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var doc = definition.Document;
         CheckSections(doc);
 
+        var files = new FileLedger(definition.BaseDirectory, doc[FileLedger.Section]);
         var sampling = doc["sampling"] is { } s ? OptionsBinder.Bind<SamplingSettings>(AsObject(s, "sampling"), "sampling") : new SamplingSettings();
+        if (doc["sampling"] is JObject samplingJson) OptionsBinder.ResolveFiles(sampling, samplingJson, files);
         var outputs = doc["outputs"] is { } o ? OptionsBinder.Bind<OutputSettings>(AsObject(o, "outputs"), "outputs") : new OutputSettings();
-        var device = DeviceSelector.Resolve(sampling.Device);
+        var device = Checked(() => DeviceSelector.Resolve(sampling.Device), doc["sampling"]?["device"] ?? doc);
         var environment = new RunEnvironment(device, ToScalarType(sampling.Dtype), definition.BaseDirectory);
 
         var services = new ServiceCollection().AddSingleton(environment).BuildServiceProvider();
@@ -38,16 +40,18 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var folders = definition.PluginFolders();
         if (folders.Count > 0) resolved["plugins"] = new JArray(folders);
 
-        var model = Build<IDiffusionModel>(services, doc, "model", PluginKinds.Model, resolved);
-        var schedule = Build<INoiseSchedule>(services, doc, "noiseSchedule", PluginKinds.NoiseSchedule, resolved);
-        var timeSteps = Build<ITimeStepSchedule>(services, doc, "timeSteps", PluginKinds.TimeSteps, resolved);
-        var solver = Build<ISolver>(services, doc, "solver", PluginKinds.Solver, resolved);
-        var guidance = BuildList<IGuidance>(services, doc, "guidance", PluginKinds.Guidance, resolved);
-        var optimizers = BuildList<IOptimizer>(services, doc, "optimizers", PluginKinds.Optimizer, resolved);
-        var metrics = BuildList<Metrics.IMetric>(services, doc, "metrics", PluginKinds.Metric, resolved);
+        var model = Build<IDiffusionModel>(services, files, doc, "model", PluginKinds.Model, resolved);
+        var schedule = Build<INoiseSchedule>(services, files, doc, "noiseSchedule", PluginKinds.NoiseSchedule, resolved);
+        var timeSteps = Build<ITimeStepSchedule>(services, files, doc, "timeSteps", PluginKinds.TimeSteps, resolved);
+        var solver = Build<ISolver>(services, files, doc, "solver", PluginKinds.Solver, resolved);
+        var guidance = BuildList<IGuidance>(services, files, doc, "guidance", PluginKinds.Guidance, resolved);
+        var optimizers = BuildList<IOptimizer>(services, files, doc, "optimizers", PluginKinds.Optimizer, resolved);
+        var metrics = BuildList<Metrics.IMetric>(services, files, doc, "metrics", PluginKinds.Metric, resolved);
 
         var times = Checked(() => timeSteps.Times(schedule), doc["timeSteps"]);
         CheckTimes(times, schedule, doc["timeSteps"]!);
+        if (SchedulePrecision.Problem(times, schedule, environment.DType) is { } precision) throw DefinitionError.At(doc["noiseSchedule"], precision);
+        var baseSolver = solver;
         foreach (var optimizer in optimizers) solver = optimizer.Wrap(solver);
         Problems(solver.Check(schedule, times), doc["solver"]!, "cannot run with this noise schedule and these time steps");
 
@@ -59,15 +63,20 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         }
 
         var shape = SampleShape(sampling, model, doc);
+        GridCheck.Check(outputs, shape, doc);
+        Problems(baseSolver.CheckSamples(shape), doc["solver"]!, $"cannot run on samples of shape [{string.Join(", ", shape)}]");
+        for (int i = 0; i < metrics.Count; i++)
+            Problems(metrics[i].Check(new Metrics.MetricPlan(denoiser, shape, times)), doc["metrics"]![i]!, "cannot score this run");
         long seed = sampling.Seed ?? Random.Shared.NextInt64(0, 1L << 53);
         var seeds = sampling.Seeds ?? Enumerable.Range(0, sampling.Count).Select(i => PerSampleNoise.SeedOf(seed, i)).ToArray();
         if (sampling.Seeds is null) sampling.Seed = seed;
         var labels = Labels(sampling, model, guidance, doc);
-        var initial = sampling.InitialNoise is { } noiseFile ? InitialNoise(environment.Resolve(noiseFile), sampling.Count, shape, doc) : null;
+        var initial = sampling.InitialNoise is { } noiseFile ? InitialNoise(environment.Resolve(noiseFile), sampling.Count, shape, doc, environment.DType) : null;
 
         sampling.Device = device.type == DeviceType.CPU ? "cpu" : $"cuda:{device.index}";
         resolved["sampling"] = OptionsBinder.Write(sampling);
         resolved["outputs"] = OptionsBinder.Write(outputs);
+        if (files.Record.Count > 0) resolved[FileLedger.Section] = files.Record;
 
         return new ComposedPipeline
         {
@@ -85,7 +94,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
     public (T Instance, JObject Written) BuildPlugin<T>(JObject spec, string kind, RunEnvironment environment) where T : class
     {
         var services = new ServiceCollection().AddSingleton(environment).BuildServiceProvider();
-        return BuildOne<T>(services, spec, kind);
+        return BuildOne<T>(services, spec, kind, new FileLedger(environment.BaseDirectory, null));
     }
 
     static void CheckSections(JObject doc)
@@ -98,15 +107,15 @@ public sealed class PipelineComposer(PluginCatalog catalog)
                 throw DefinitionError.At(doc, $"the definition has no '{name}' section; add {{ \"{name}\": {{ \"type\": \"...\" }} }} (run 'list' for the names)", "$." + name);
     }
 
-    T Build<T>(IServiceProvider services, JObject doc, string section, string kind, JObject resolved) where T : class
+    T Build<T>(IServiceProvider services, FileLedger files, JObject doc, string section, string kind, JObject resolved) where T : class
     {
         var spec = AsObject(doc[section]!, section);
-        var (instance, written) = BuildOne<T>(services, spec, kind);
+        var (instance, written) = BuildOne<T>(services, spec, kind, files);
         resolved[section] = written;
         return instance;
     }
 
-    List<T> BuildList<T>(IServiceProvider services, JObject doc, string section, string kind, JObject resolved) where T : class
+    List<T> BuildList<T>(IServiceProvider services, FileLedger files, JObject doc, string section, string kind, JObject resolved) where T : class
     {
         var list = new List<T>();
         var array = new JArray();
@@ -116,7 +125,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
                 throw DefinitionError.At(token, $"'{section}' must be an array of {{ \"type\": ... }} objects");
             foreach (var item in items)
             {
-                var (instance, written) = BuildOne<T>(services, AsObject(item, section), kind);
+                var (instance, written) = BuildOne<T>(services, AsObject(item, section), kind, files);
                 list.Add(instance);
                 array.Add(written);
             }
@@ -125,7 +134,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         return list;
     }
 
-    (T Instance, JObject Written) BuildOne<T>(IServiceProvider services, JObject spec, string kind) where T : class
+    (T Instance, JObject Written) BuildOne<T>(IServiceProvider services, JObject spec, string kind, FileLedger files) where T : class
     {
         var typeToken = spec["type"];
         if (typeToken is null)
@@ -137,6 +146,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
             throw DefinitionError.At(typeToken, $"'{name}' is an offline optimizer: it runs on its own with 'pipeline optimize <optimization.json>' and writes a file that pipelines then reference (see docs/optimizers.md)");
         var entry = catalog.Find(kind, name, typeToken);
         var options = OptionsBinder.Bind(entry.Options, spec, $"{kind} '{entry.Name}'", "type");
+        OptionsBinder.ResolveFiles(options, spec, files);
         object instance;
         try
         {
@@ -153,8 +163,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
 
     static Exception Unwrap(Exception e) => e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
 
-    static PipelineInputException Relocate(PipelineInputException e, JToken at) =>
-        e.Path is not null ? e : DefinitionError.At(at, e.Message);
+    static PipelineInputException Relocate(PipelineInputException e, JToken at) => DefinitionError.Locate(e, at);
 
     static T Checked<T>(Func<T> f, JToken? at)
     {
@@ -212,7 +221,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         return sampling.Labels;
     }
 
-    static torch.Tensor InitialNoise(string path, int count, long[] shape, JObject doc)
+    static torch.Tensor InitialNoise(string path, int count, long[] shape, JObject doc, torch.ScalarType dtype)
     {
         var at = doc["sampling"]?["initialNoise"];
         torch.Tensor t;
@@ -230,7 +239,29 @@ public sealed class PipelineComposer(PluginCatalog catalog)
             t.Dispose();
             throw DefinitionError.At(at, $"initial noise '{path}' holds integers; save it as float32 or float64");
         }
+        if (InitialNoiseProblem(t, dtype) is { } problem)
+        {
+            t.Dispose();
+            throw DefinitionError.At(at, $"initial noise '{path}' {problem}");
+        }
         return t;
+    }
+
+    // A NaN or infinity in x_T would surface as "the model output was not finite"; the file is the cause, so it is named.
+    static string? InitialNoiseProblem(torch.Tensor noise, torch.ScalarType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        var values = noise.to(torch.ScalarType.Float64);
+        var finite = torch.isfinite(values);
+        if (!finite.all().item<bool>())
+        {
+            long first = finite.logical_not().flatten().nonzero()[0, 0].item<long>();
+            return $"holds a value that is not finite (NaN or infinity) at flat index {first}; write finite noise (e.g. numpy.random.standard_normal)";
+        }
+        double largest = values.numel() == 0 ? 0 : values.abs().max().item<double>();
+        if (!PrecisionRange.Holds(dtype, largest))
+            return $"holds {largest:G6}, outside the finite range of the run's dtype {PrecisionRange.Name(dtype)}; rescale the noise or use a wider dtype";
+        return null;
     }
 
     static JObject AsObject(JToken token, string section) => token as JObject

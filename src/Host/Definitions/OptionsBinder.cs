@@ -55,6 +55,20 @@ public static class OptionsBinder
     public static T Bind<T>(JObject json, string owner, params string[] ignore) where T : class =>
         (T)Bind(typeof(T), json, owner, ignore);
 
+    /// <summary>
+    /// Replaces each file option of bound <paramref name="options"/> (a string property marked
+    /// <see cref="FilePathAttribute"/>, default or given) by its absolute path, recorded in <paramref name="files"/>.
+    /// </summary>
+    public static void ResolveFiles(object options, JObject json, FileLedger files)
+    {
+        foreach (var p in Settable(options.GetType()))
+        {
+            if (p.GetCustomAttribute<FilePathAttribute>() is not { } attribute || p.PropertyType != typeof(string)) continue;
+            if (p.GetValue(options) is not string { Length: > 0 } path || string.IsNullOrWhiteSpace(path)) continue;
+            p.SetValue(options, files.Resolve(path, attribute, json, OptionsConventions.JsonName(p.Name)));
+        }
+    }
+
     /// <summary>The options as JSON with every property, defaults included (the "resolved" form).</summary>
     public static JObject Write(object options)
     {
@@ -109,12 +123,14 @@ public static class OptionsBinder
         }
         if (type == typeof(int) || type == typeof(long))
         {
+            // A whole number written as 1e6 is an integer; the value is read from a copy so errors still point at the written token.
+            var value = token;
             if (token.Type == JTokenType.Float && (double)token is var f && f == Math.Floor(f) && Math.Abs(f) < 9e15)
-                token = new JValue((long)f);
-            if (token.Type != JTokenType.Integer) throw Wrong(token, type, what);
-            var big = System.Numerics.BigInteger.Parse(((JValue)token).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+                value = new JValue((long)f);
+            if (value.Type != JTokenType.Integer) throw Wrong(token, type, what);
+            var big = System.Numerics.BigInteger.Parse(((JValue)value).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             if (type == typeof(int) && (big < int.MinValue || big > int.MaxValue) || big < long.MinValue || big > long.MaxValue)
-                throw DefinitionError.At(token, $"{what} is out of range for {TypeName(type)}");
+                throw DefinitionError.At(token, $"{what} is {big}, out of range for {TypeName(type)} ({(type == typeof(int) ? $"{int.MinValue}..{int.MaxValue}" : $"{long.MinValue}..{long.MaxValue}")}); give a smaller value");
             return type == typeof(int) ? (object)(int)big : (long)big;
         }
         if (type.IsEnum)

@@ -13,6 +13,7 @@ public sealed class PipelineDefinition
         ["$schema"] = false, ["name"] = false, ["plugins"] = false,
         ["model"] = true, ["noiseSchedule"] = true, ["timeSteps"] = true, ["solver"] = true,
         ["guidance"] = false, ["optimizers"] = false, ["metrics"] = false, ["sampling"] = false, ["outputs"] = false,
+        ["files"] = false,
     };
 
     public PipelineDefinition(JObject document, string baseDirectory, string name, string? sourceFile = null)

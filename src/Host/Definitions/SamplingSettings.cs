@@ -24,6 +24,7 @@ public sealed class SamplingSettings : IValidatableObject
     public long[]? Seeds { get; set; }
 
     [Description("Optional .npy file of initial noise, shape [count, ...shape], read as 'initialNoiseKind' says")]
+    [Options.FilePath]
     public string? InitialNoise { get; set; }
 
     [Description("What the 'initialNoise' file holds: \"standard-normal\" = z ~ N(0, I), scaled to the schedule's prior at the first time like drawn noise " +

@@ -66,6 +66,16 @@ public static class SchemaWriter
                 ["metrics"] = List(PluginKinds.Metric),
                 ["sampling"] = Options(typeof(SamplingSettings)),
                 ["outputs"] = Options(typeof(OutputSettings)),
+                [FileLedger.Section] = new JObject
+                {
+                    ["type"] = "object",
+                    ["description"] = "Written by a run into definition.resolved.json: each input file's SHA-256 and size by absolute path; a file that differs is refused",
+                    ["additionalProperties"] = new JObject
+                    {
+                        ["type"] = "object",
+                        ["properties"] = new JObject { ["sha256"] = new JObject { ["type"] = "string" }, ["size"] = new JObject { ["type"] = "integer" } },
+                    },
+                },
             },
         };
     }

@@ -16,13 +16,17 @@ public static class RunWriter
     public const string TrajectoryFile = "trajectory.npy";
     public const string GridFile = "grid.png";
 
-    public static void Write(OutputFolder folder, ComposedPipeline pipeline, RunResult result, TimeSpan composeTime, JObject? metrics = null)
+    /// <param name="cancellation">Checked between files and inside large arrays; the caller's folder is then never committed.</param>
+    public static void Write(OutputFolder folder, ComposedPipeline pipeline, RunResult result, TimeSpan composeTime, JObject? metrics = null,
+        CancellationToken cancellation = default)
     {
         var outputs = pipeline.Outputs;
         var write = System.Diagnostics.Stopwatch.StartNew();
         // In the run's dtype, so a float64 run keeps its digits on disk (bfloat16 goes out as float32, exactly; see NpyFile).
-        if (outputs.Samples) NpyFile.Write(folder.PathOf(SamplesFile), result.Samples);
-        if (result.Trajectory is { } trajectory) NpyFile.Write(folder.PathOf(TrajectoryFile), trajectory);
+        cancellation.ThrowIfCancellationRequested();
+        if (outputs.Samples) NpyFile.Write(folder.PathOf(SamplesFile), result.Samples, cancellation);
+        if (result.Trajectory is { } trajectory) NpyFile.Write(folder.PathOf(TrajectoryFile), trajectory, cancellation);
+        cancellation.ThrowIfCancellationRequested();
         if (outputs.Grid && ImageGrid.IsImage(pipeline.SampleShape))
         {
             var images = result.Samples;
@@ -37,10 +41,12 @@ public static class RunWriter
             ImageGrid.WritePng(images, folder.PathOf(GridFile), columns, outputs.GridRange[0], outputs.GridRange[^1]);
             if (!ReferenceEquals(images, result.Samples)) images.Dispose();
         }
+        cancellation.ThrowIfCancellationRequested();
         File.WriteAllText(folder.PathOf(ResolvedFile), pipeline.Resolved.ToString(Formatting.Indented));
         var report = Report(pipeline, result, composeTime, write.Elapsed);
         if (metrics is { Count: > 0 }) report["metrics"] = metrics;
         File.WriteAllText(folder.PathOf(ReportFile), report.ToString(Formatting.Indented));
+        cancellation.ThrowIfCancellationRequested();
     }
 
     public static JObject Report(ComposedPipeline pipeline, RunResult result, TimeSpan composeTime, TimeSpan writeTime)

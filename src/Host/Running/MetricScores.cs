@@ -9,16 +9,20 @@ public static class MetricScores
 {
     /// <summary>One entry per metric of the definition, named by its type, in list order.</summary>
     /// <param name="times">The times the run used when they were not the pipeline's.</param>
-    public static JObject Score(ComposedPipeline pipeline, RunResult result, IReadOnlyList<double>? times = null)
+    /// <param name="cancellation">Checked before each metric and passed to it; cancelling throws <see cref="OperationCanceledException"/>.</param>
+    public static JObject Score(ComposedPipeline pipeline, RunResult result, IReadOnlyList<double>? times = null, CancellationToken cancellation = default)
     {
         var scores = new JObject();
         for (int i = 0; i < pipeline.Metrics.Count; i++)
         {
+            cancellation.ThrowIfCancellationRequested();
             var name = (string)pipeline.Resolved["metrics"]![i]!["type"]!;
             using var labels = pipeline.Labels is { } l ? TorchSharp.torch.tensor(l) : null;
-            var values = pipeline.Metrics[i].Score(new MetricContext(result.Samples, result.Initial, pipeline.Denoiser, times ?? pipeline.Times, labels));
+            var context = new MetricContext(result.Samples, result.Initial, pipeline.Denoiser, times ?? pipeline.Times, labels) { Cancellation = cancellation };
+            var values = pipeline.Metrics[i].Score(context);
             scores[name] = new JObject(values.Select(kv => new JProperty(kv.Key, kv.Value)));
         }
+        cancellation.ThrowIfCancellationRequested();
         return scores;
     }
 }

@@ -68,6 +68,8 @@ public static class PipelineRunner
                 nfe = Math.Max(nfe, denoiser.Evaluations);
                 modelTime += denoiser.ModelTime;
             }
+            // A cancel during the last step's progress report would otherwise go unseen by the solver.
+            cancellation.ThrowIfCancellationRequested();
             for (int i = 0; i < steps; i++) stepSeconds[i] /= batches;
             return new RunResult
             {

@@ -56,6 +56,19 @@ public sealed class AmedFileTests : IDisposable
     }
 
     [Fact]
+    public void ACBeyondTheRunsDtypeIsRefusedAtTheFile()
+    {
+        var p = Valid();
+        p.Steps[1].C = 1e308;
+        Write(p);
+        var e = Assert.Throws<PipelineInputException>(() =>
+            new AmedSolver(new AmedSolverOptions { Predictor = "amed.json" }, new RunEnvironment(TorchSharp.torch.CPU, TorchSharp.torch.ScalarType.Float32, folder)));
+        Assert.Equal("$.solver.predictor", e.Path);
+        Assert.Contains("step 1's c", e.Message);
+        Assert.Contains("float32", e.Message);
+    }
+
+    [Fact]
     public void OtherTimesAreRefusedWithTheReason()
     {
         var solver = Open(Write(Valid()));

@@ -19,9 +19,11 @@ public sealed class MnistFidExport : PluginExport<MnistFid, MnistFidOptions>;
 public sealed class MnistFidOptions
 {
     [Description("LeNet checkpoint written by 'train'; a relative path is searched like the model's (default models/mnist-lenet.ckpt)")]
+    [FilePath(SearchParents = true)]
     public string Classifier { get; set; } = DefaultFiles.LeNetCheckpoint;
 
     [Description("MNIST folder in any layout the reader takes (see docs/mnist.md); its held-out digits (the last 100 of each class) are the reference. Default: the shipped copy of those 1000 digits, models/mnist-heldout, searched like the classifier")]
+    [FilePath(SearchParents = true, Directory = true)]
     public string Data { get; set; } = DefaultFiles.HeldOutFolder;
 
     [Description("images per LeNet evaluation"), Range(1, 100_000)]
@@ -89,22 +91,28 @@ public sealed class MnistFid : IMetric, IDisposable
     /// <summary>Number of held-out digits the reference statistics come from.</summary>
     public long HeldOutCount { get; }
 
+    public IEnumerable<string> Check(MetricPlan plan)
+    {
+        if (plan.SampleShape.Aggregate(1L, (a, b) => a * b) != MnistDigits.ImagePixels)
+            yield return $"the mnist-fid metric scores 28x28 images, but the samples have shape [{string.Join(", ", plan.SampleShape)}]; use it with the mnist-unet model";
+    }
+
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
         using var scope = NewDisposeScope();
         var images = Images(context.Samples);
-        var features = Features(images);
+        var features = Features(images, context.Cancellation);
         var (mean, covariance) = FrechetDistance.Statistics(features);
         var scores = new Dictionary<string, double>
         {
             ["frechet-distance"] = FrechetDistance.Between(mean, covariance, referenceMean, referenceCovariance),
         };
-        if (context.Labels is { } labels && Accuracy(images, labels) is double accuracy) scores["accuracy"] = accuracy;
+        if (context.Labels is { } labels && Accuracy(images, labels, context.Cancellation) is double accuracy) scores["accuracy"] = accuracy;
         return scores;
     }
 
     /// <summary>LeNet's accuracy at recognising <paramref name="labels"/> (-1 entries skipped); null when none is labelled.</summary>
-    public double? Accuracy(Tensor images, Tensor labels)
+    public double? Accuracy(Tensor images, Tensor labels, CancellationToken cancellation = default)
     {
         using var scope = NewDisposeScope();
         var wanted = labels.to_type(int64).cpu();
@@ -112,18 +120,18 @@ public sealed class MnistFid : IMetric, IDisposable
         var labelled = wanted.ge(zero);
         long count = labelled.sum().item<long>();
         if (count == 0) return null;
-        var predicted = Predict(images);
+        var predicted = Predict(images, cancellation);
         long correct = predicted.eq(wanted).logical_and(labelled).sum().item<long>();
         return (double)correct / count;
     }
 
     /// <summary>LeNet's predicted labels [N] on the CPU.</summary>
-    public Tensor Predict(Tensor images) => Batched(images, x => classifier.forward(x).argmax(1));
+    public Tensor Predict(Tensor images, CancellationToken cancellation = default) => Batched(images, x => classifier.forward(x).argmax(1), cancellation);
 
     /// <summary>LeNet's penultimate features [N, D] on the CPU, in float32.</summary>
-    public Tensor Features(Tensor images) => Batched(images, classifier.Features);
+    public Tensor Features(Tensor images, CancellationToken cancellation = default) => Batched(images, classifier.Features, cancellation);
 
-    Tensor Batched(Tensor images, Func<Tensor, Tensor> f)
+    Tensor Batched(Tensor images, Func<Tensor, Tensor> f, CancellationToken cancellation)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -131,6 +139,7 @@ public sealed class MnistFid : IMetric, IDisposable
         long n = images.shape[0];
         for (long start = 0; start < n; start += batchSize)
         {
+            cancellation.ThrowIfCancellationRequested();
             var batch = images.narrow(0, start, Math.Min(batchSize, n - start)).to(ScalarType.Float32, device);
             parts.Add(f(batch).cpu());
         }
