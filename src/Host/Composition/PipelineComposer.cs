@@ -49,6 +49,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         var times = Checked(() => timeSteps.Times(schedule), doc["timeSteps"]);
         CheckTimes(times, schedule, doc["timeSteps"]!);
         foreach (var optimizer in optimizers) solver = optimizer.Wrap(solver);
+        Problems(solver.CheckModel(model, schedule), doc["solver"]!, "cannot sample this model");
         Problems(solver.Check(schedule, times), doc["solver"]!, "cannot run with this noise schedule and these time steps");
 
         IConditionalDenoiser denoiser = new ModelAdapter(model, schedule);
