@@ -9,7 +9,7 @@ namespace Pipeline.Plugins.Models.Mnist.Networks;
 /// <summary>
 /// The DDGAN discriminator D(x_(k-1), x_k, k - 1, label) -> logit [B] (Xiao et al. 2022, section 3.2): the pair stacked as
 /// two channels, residual blocks conditioned on the step embedding at 28, 14 and 7 pixels, features summed over
-/// positions, and a projection onto the label's embedding (Miyato and Koyama 2018) so that a class-conditional
+/// positions (a mean, so the logit scale does not grow with the image), and a projection onto the label's embedding (Miyato and Koyama 2018) so that a class-conditional
 /// generator is judged on its class; the null label's row judges the unconditional model of classifier-free guidance.
 /// </summary>
 public sealed class DdganDiscriminator : Module<Tensor, Tensor, Tensor, Tensor, Tensor>
@@ -54,7 +54,7 @@ public sealed class DdganDiscriminator : Module<Tensor, Tensor, Tensor, Tensor, 
         h = block1.forward(h, embedding);
         h = block2.forward(down1.forward(h), embedding);
         h = block3.forward(down2.forward(h), embedding);
-        var features = functional.silu(h).sum([2, 3]);
+        var features = functional.silu(h).mean([2, 3]);
         var rows = labels.masked_fill(labels.lt(zero), nullRow);
         var projected = projection.forward(rows).mul(features).sum(1);
         return scope.MoveToOuter(logit.forward(features).squeeze(1).Plus(projected));
