@@ -140,7 +140,7 @@ public static class AdversarialTrainer
                     previous.requires_grad_(true);
                     var steps = j.to_type(float32);
                     var realLogit = discriminator.forward(previous, next, steps, labels);
-                    var loss = nn.functional.softplus(realLogit.neg()).mean();
+                    var loss = realLogit.neg().Softplus().mean();
                     var penalty = zeros(1, float32, device);
                     if (s.R1Gamma > 0 && step % s.R1Every == 0)
                     {
@@ -152,7 +152,7 @@ public static class AdversarialTrainer
                     using (no_grad())
                         fake = chain.Posterior(generator.forward(next, randn(batch, latentSize, device: device), steps, labels), next, j, randn_like(next));
                     var fakeLogit = discriminator.forward(fake, next, steps, labels);
-                    var lossD = loss.Plus(nn.functional.softplus(fakeLogit).mean()).Plus(penalty.squeeze(0));
+                    var lossD = loss.Plus(fakeLogit.Softplus().mean()).Plus(penalty.squeeze(0));
                     optimizerD.ZeroGrad();
                     lossD.backward();
                     if (s.GradientClip > 0) optimizerD.ClipGradientNorm(s.GradientClip);
@@ -162,7 +162,7 @@ public static class AdversarialTrainer
                     var (jG, _, nextG) = chain.Pair(images);
                     var stepsG = jG.to_type(float32);
                     var fakeG = chain.Posterior(generator.forward(nextG, randn(batch, latentSize, device: device), stepsG, labels), nextG, jG, randn_like(nextG));
-                    var lossG = nn.functional.softplus(discriminator.forward(fakeG, nextG, stepsG, labels).neg()).mean();
+                    var lossG = discriminator.forward(fakeG, nextG, stepsG, labels).neg().Softplus().mean();
                     optimizerG.ZeroGrad();
                     lossG.backward();
                     if (s.GradientClip > 0) optimizerG.ClipGradientNorm(s.GradientClip);

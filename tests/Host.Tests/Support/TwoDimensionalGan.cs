@@ -88,7 +88,7 @@ public static class TwoDimensionalGan
         using Scalar spread = 0.1, zero = 0L, one = 1L, two = 2L, scale = 1.6, shift = -0.8;
         var mode = randint(0, 2, [count], int64, generator: generator).to_type(float32);
         var points = randn([count, 2], generator: generator).mul_(spread);
-        points.select(1, 0).add_(mode.mul(scale).add_(shift, one));
+        points.select(1, 0).Plus_(mode.mul(scale).add_(shift, one));
         var labels = zeros(count, int64);
         var held = points.narrow(0, 0, 10).clone();
         var heldLabels = labels.narrow(0, 0, 10).clone();
