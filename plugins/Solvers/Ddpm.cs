@@ -32,10 +32,9 @@ public sealed class DdpmOptions
 }
 
 /// <summary>
-/// Ancestral sampling from the posterior q(x_t | x_s, x_0) of the VP Markov chain, with x_0 replaced by the
-/// model's prediction (Ho et al. 2020, eqs. (6)-(7)). Between non-adjacent times s &gt; t the chain's one-step
-/// transition is x_s = sqrt(1 - beta) x_t + sqrt(beta) z with 1 - beta = alpha_s^2 / alpha_t^2, so skipped
-/// steps use the same formulas. One model evaluation per step; the step into t = 0 adds no noise.
+/// Ancestral sampling from the posterior q(x_t | x_s, x_0) of the VP Markov chain (<see cref="VpPosterior"/>), with
+/// x_0 replaced by the model's prediction (Ho et al. 2020, eqs. (6)-(7)); skipped steps use the same formulas. One
+/// model evaluation per step; the step into t = 0 adds no noise.
 /// </summary>
 public sealed class Ddpm(DdpmOptions options, RunEnvironment? environment = null) : ISolver
 {
@@ -59,19 +58,14 @@ public sealed class Ddpm(DdpmOptions options, RunEnvironment? environment = null
     {
         var (s, t) = (step.From, step.To);
         var x0 = context.Model.Data(x, s.T);
-
-        double beta = Numerics.OneMinusExpNeg(2 * (t.LogAlpha - s.LogAlpha));   // 1 - alpha_s^2 / alpha_t^2
-        double sigmaS2 = s.Sigma * s.Sigma, sigmaT2 = t.Sigma * t.Sigma;
-        // Eq. (7), the paper's t and t-1 being s and t here (abar = alpha^2, 1 - abar = sigma^2):
-        // mu = sqrt(abar_t) beta / (1 - abar_s) x_0 + sqrt(1 - beta) (1 - abar_t) / (1 - abar_s) x_s.
-        var mean = Linear.Combine(t.Alpha * beta / sigmaS2, x0, Math.Exp(s.LogAlpha - t.LogAlpha) * sigmaT2 / sigmaS2, x);
+        var posterior = VpPosterior.Between(s, t);
+        var mean = posterior.Mean(x0, x);
         if (step.IntoClean) return mean;
 
-        // Eq. (7): beta-tilde = (1 - abar_t) / (1 - abar_s) beta; or beta itself. The mean above is the DDIM family's
-        // with lambda^2 = beta-tilde, so Analytic-DPM's variance for this mean is the one for that lambda^2.
-        double betaTilde = beta * sigmaT2 / sigmaS2;
-        double variance = analytic is not null ? analytic.Variance(s, t, betaTilde)
-            : options.Variance == DdpmVariance.BetaTilde ? betaTilde : beta;
+        // The mean above is the DDIM family's with lambda^2 = beta-tilde, so Analytic-DPM's variance for this mean is
+        // the one for that lambda^2.
+        double variance = analytic is not null ? analytic.Variance(s, t, posterior.BetaTilde)
+            : options.Variance == DdpmVariance.BetaTilde ? posterior.BetaTilde : posterior.Beta;
         return mean.AddScaled_(Math.Sqrt(variance), context.Noise.NormalLike(x));
     });
 }

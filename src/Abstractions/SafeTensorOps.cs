@@ -31,6 +31,16 @@ public static class SafeTensorOps
     /// <summary>x * x, a new tensor.</summary>
     public static torch.Tensor Squared(this torch.Tensor x) => x.mul(x);
 
+    /// <summary>
+    /// log(1 + e^x) as relu(x) + log1p(e^-|x|), exact for large |x| without TorchSharp's softplus, which makes its beta
+    /// and threshold Scalars from doubles and drops them.
+    /// </summary>
+    public static torch.Tensor Softplus(this torch.Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        return scope.MoveToOuter(x.relu().Plus(x.abs().neg().exp().log1p()));
+    }
+
     /// <summary>x * x in place.</summary>
     public static torch.Tensor Squared_(this torch.Tensor x) => x.mul_(x);
 }

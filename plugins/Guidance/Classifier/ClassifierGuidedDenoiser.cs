@@ -22,7 +22,7 @@ internal sealed class ClassifierGuidedDenoiser(IConditionalDenoiser inner, INois
     {
         var labels = GuidanceLabels.Require(conditioning, Name);
         using var scope = NewDisposeScope();
-        var forModel = options.ConditionModel ? conditioning : new Conditioning(Fused.NullLabelsLike(labels));
+        var forModel = options.ConditionModel ? conditioning : conditioning.WithLabels(Fused.NullLabelsLike(labels));
         var output = Inner.Predict(x, t, forModel);
         if (options.Scale == 0.0) return Moved(scope, output.Epsilon, output.Data, output.Features);
 

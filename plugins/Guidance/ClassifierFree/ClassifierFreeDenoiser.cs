@@ -25,12 +25,12 @@ internal sealed class ClassifierFreeDenoiser(IConditionalDenoiser inner, Classif
         using var scope = NewDisposeScope();
         if (scale == 0.0 && options.Rescale == 0.0)
         {
-            var unconditional = Inner.Predict(x, t, new Conditioning(Fused.NullLabelsLike(labels)));
+            var unconditional = Inner.Predict(x, t, conditioning.WithLabels(Fused.NullLabelsLike(labels)));
             return Moved(scope, unconditional, unconditional.Features);
         }
 
         long batch = x.shape[0];
-        var both = Inner.Predict(cat([x, x], 0), t, new Conditioning(cat([labels, Fused.NullLabelsLike(labels)], 0)));
+        var both = Inner.Predict(cat([x, x], 0), t, conditioning.WithLabels(cat([labels, Fused.NullLabelsLike(labels)], 0)));
         var (epsC, epsU) = (both.Epsilon.narrow(0, 0, batch), both.Epsilon.narrow(0, batch, batch));
         var (dataC, dataU) = (both.Data.narrow(0, 0, batch), both.Data.narrow(0, batch, batch));
         // The conditional branch's features: the network's view of x under the label the sample is guided to.

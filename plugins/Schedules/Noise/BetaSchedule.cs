@@ -9,4 +9,9 @@ public enum BetaSchedule
     ScaledLinear,
     /// <summary>Cosine alpha-bar of Nichol and Dhariwal 2021, eq. (17), betas capped at maxBeta.</summary>
     SquaredcosCapV2,
+    /// <summary>
+    /// The continuous VP SDE (beta(t) from 0.1 to 20) discretised at N + 1 uniform times from 1e-3 to 1, as Denoising
+    /// Diffusion GANs use it for a handful of large steps (Xiao et al. 2022, Appendix C).
+    /// </summary>
+    VpContinuous,
 }

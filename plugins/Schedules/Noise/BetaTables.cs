@@ -24,4 +24,22 @@ public static class BetaTables
             betas[i] = Math.Min(1 - AlphaBar((i + 1) / (double)n) / AlphaBar(i / (double)n), maxBeta);
         return betas;
     }
+
+    /// <summary>
+    /// The VP SDE's alpha_bar(tau) = exp(-tau^2 (betaMax - betaMin) / 2 - tau betaMin) (Song et al. 2021) at
+    /// tau_k = eps + (1 - eps) k / N, k = 0 .. N, as a chain of N betas beta_k = 1 - alpha_bar(tau_k) / alpha_bar(tau_(k-1))
+    /// (Xiao et al. 2022, Appendix C, with betaMin 0.1, betaMax 20, eps 1e-3). Step 0 of the chain is the clean data.
+    /// </summary>
+    public static double[] VpContinuous(int n, double betaMin = 0.1, double betaMax = 20, double eps = 1e-3)
+    {
+        double LogAlphaBar(int k)
+        {
+            double tau = eps + (1 - eps) * k / n;
+            return -0.5 * tau * tau * (betaMax - betaMin) - tau * betaMin;
+        }
+        var betas = new double[n];
+        for (int k = 1; k <= n; k++)
+            betas[k - 1] = -VpMath.ExpM1(LogAlphaBar(k) - LogAlphaBar(k - 1));
+        return betas;
+    }
 }

@@ -8,7 +8,7 @@ public sealed class DiscreteScheduleOptions : IValidatableObject
     [Description("Training steps N; null = 1000, or the length of 'betas' when given"), Range(1, 1_000_000)]
     public int? TrainingSteps { get; set; }
 
-    [Description("Beta sequence: linear, scaled-linear (Stable Diffusion) or squaredcos-cap-v2 (cosine); ignored when 'betas' is given")]
+    [Description("Beta sequence: linear, scaled-linear (Stable Diffusion), squaredcos-cap-v2 (cosine) or vp-continuous (the VP SDE at N + 1 uniform times, for few-step chains such as DDGAN); ignored when 'betas' is given")]
     public BetaSchedule BetaSchedule { get; set; } = BetaSchedule.Linear;
 
     [Description("First beta; null = 1e-4 (linear) or 0.00085 (scaled-linear)"), Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true)]
@@ -55,6 +55,7 @@ public sealed class DiscreteScheduleOptions : IValidatableObject
             BetaSchedule.Linear => BetaTables.Linear(n, ResolvedBetaStart, ResolvedBetaEnd),
             BetaSchedule.ScaledLinear => BetaTables.ScaledLinear(n, ResolvedBetaStart, ResolvedBetaEnd),
             BetaSchedule.SquaredcosCapV2 => BetaTables.SquaredCosine(n, MaxBeta),
+            BetaSchedule.VpContinuous => BetaTables.VpContinuous(n),
             _ => throw new ArgumentOutOfRangeException(nameof(BetaSchedule)),
         };
     }

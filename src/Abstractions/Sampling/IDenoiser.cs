@@ -23,6 +23,16 @@ public interface IDenoiser
         throw new NotSupportedException($"{GetType().Name} evaluates a batch at one time only");
     }
 
+    /// <summary>Width of the latent code the model takes (<see cref="ILatentModel"/>), or null when it takes none.</summary>
+    int? LatentSize => null;
+
+    /// <summary>
+    /// One evaluation of a latent model with the codes <paramref name="latent"/> [B, Z] (one NFE). Denoisers over a
+    /// latent model override this; for any other model there is no latent to pass.
+    /// </summary>
+    ModelOutput Predict(torch.Tensor x, double t, torch.Tensor latent) =>
+        throw new NotSupportedException($"{GetType().Name} does not evaluate latent models");
+
     /// <summary>Noise prediction eps(x, t).</summary>
     torch.Tensor Epsilon(torch.Tensor x, double t) => Predict(x, t).Epsilon;
 

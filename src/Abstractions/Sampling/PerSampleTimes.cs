@@ -25,7 +25,7 @@ public static class PerSampleTimes
         foreach (var group in groups)
         {
             var index = tensor(group.Select(b => (long)b).ToArray(), int64, x.device);
-            var rows = new Conditioning(conditioning.Labels?.index_select(0, index.to(conditioning.Labels.device)));
+            var rows = conditioning.Rows(index);
             var part = predict(x.index_select(0, index), group.Key, rows);
             eps ??= zeros_like(x, part.Epsilon.dtype);
             data ??= zeros_like(x, part.Data.dtype);

@@ -22,6 +22,14 @@ public sealed class ModelAdapter(IDiffusionModel model, INoiseSchedule schedule)
             throw new InvalidOperationException($"the model cannot be evaluated at t = {t} (clean data); a solver stepped wrongly");
         double alpha = schedule.Alpha(t), sigma = schedule.Sigma(t);
         var time = new ModelTime(t, alpha, sigma, TimeInputs.Convert(model.TimeInput, schedule, t));
+        if (conditioning.Latent is { } latent)
+        {
+            var generator = model as ILatentModel
+                ?? throw new InvalidOperationException($"a latent code was passed to {model.GetType().Name}, which takes none");
+            return PredictionConversion.ToOutput(model.Prediction, x, generator.Forward(x, time, conditioning.Labels, latent), alpha, sigma);
+        }
+        if (model is ILatentModel)
+            throw new InvalidOperationException($"{model.GetType().Name} needs a latent code for every evaluation; the solver passed none");
         if (model is IFeatureModel withFeatures)
         {
             var (output, features) = withFeatures.ForwardWithFeatures(x, time, conditioning.Labels);

@@ -31,6 +31,12 @@ public sealed class RunDenoiser(IConditionalDenoiser inner, Conditioning conditi
 
     public ModelOutput Predict(torch.Tensor x, double t) => Evaluate(x, t, () => inner.Predict(x, t, conditioning));
 
+    public int? LatentSize => (inner.Model as ILatentModel)?.LatentSize;
+
+    /// <summary>A latent model's evaluation with the step's codes (DDGAN): one evaluation.</summary>
+    public ModelOutput Predict(torch.Tensor x, double t, torch.Tensor latent) =>
+        Evaluate(x, t, () => inner.Predict(x, t, conditioning with { Latent = latent }));
+
     /// <summary>Samples at their own times (AMED): one evaluation, one model call per distinct time.</summary>
     public ModelOutput Predict(torch.Tensor x, IReadOnlyList<double> times) =>
         Evaluate(x, times.Count > 0 ? times.Min() : double.NaN,

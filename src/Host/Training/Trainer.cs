@@ -46,8 +46,10 @@ public static class Trainer
         var plugins = TrainingPlugins.Find(host.Catalog);
         var trainable = plugins.Network(s.Network, doc["network"]);
         var dataset = plugins.Dataset(s.Dataset, doc["dataset"]);
+        if (trainable.Role == AdversarialTrainer.Role)
+            return AdversarialTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
         if (trainable.Role is not ("denoiser" or "time-classifier" or "classifier"))
-            throw DefinitionError.At(doc["network"], $"network '{trainable.Name}' has role '{trainable.Role}', which this host cannot train (it trains denoiser, time-classifier and classifier)");
+            throw DefinitionError.At(doc["network"], $"network '{trainable.Name}' has role '{trainable.Role}', which this host cannot train (it trains denoiser, time-classifier, classifier and ddgan)");
         var device = DeviceSelector.Resolve(s.Device, "$.device");
         var environment = new RunEnvironment(device, ScalarType.Float32, definition.BaseDirectory);
 
@@ -68,7 +70,7 @@ public static class Trainer
         var average = averaged is { } a ? new ExponentialMovingAverage(network, a.Network, s.EmaDecay) : null;
         average?.Reset();
         average?.Average.eval();
-        using var optimizer = new ExplicitAdamW(network.parameters(), s.LearningRate, 0.9, 0.999, 1e-8, s.WeightDecay);
+        using var optimizer = new ExplicitAdamW(network.parameters(), s.LearningRate, s.AdamBeta1 ?? 0.9, s.AdamBeta2 ?? 0.999, 1e-8, s.WeightDecay);
 
         var resolved = Resolved(definition, trainable.Name, architecture, scheduleResolved);
         var fingerprint = Fingerprint(resolved);
@@ -227,7 +229,7 @@ public static class Trainer
         return s.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
     }
 
-    static (nn.Module, string, Action<string, bool, string?>) Create(TrainableNetwork trainable, TrainingDefinition definition)
+    internal static (nn.Module, string, Action<string, bool, string?>) Create(TrainableNetwork trainable, TrainingDefinition definition)
     {
         try
         {
@@ -243,14 +245,14 @@ public static class Trainer
     }
 
     /// <summary>A network that takes the training-step index must have been built for the schedule's N.</summary>
-    static void CheckTrainingSteps(string architecture, INoiseSchedule? schedule, JObject doc)
+    internal static void CheckTrainingSteps(string architecture, INoiseSchedule? schedule, JObject doc)
     {
         if (schedule?.TrainingSteps is not int n) return;
         if (JObject.Parse(architecture)["trainingSteps"] is JValue { Type: JTokenType.Integer } v && (int)v != n)
             throw DefinitionError.At(doc["architecture"] ?? doc, $"the architecture's trainingSteps is {(int)v} but the noise schedule has {n} steps; make them agree");
     }
 
-    static (INoiseSchedule, JObject) ComposeSchedule(PluginCatalog catalog, JObject spec, RunEnvironment environment)
+    internal static (INoiseSchedule, JObject) ComposeSchedule(PluginCatalog catalog, JObject spec, RunEnvironment environment)
     {
         var typeToken = spec["type"];
         if (typeToken is not JValue { Type: JTokenType.String })
@@ -281,7 +283,7 @@ public static class Trainer
         _ => new ClassificationObjective(s.Shift, s.Rotation),
     };
 
-    static (Tensor, Tensor, Tensor, Tensor) LoadData(TrainingDataset dataset, TrainingSettings s, TrainingDefinition definition, JObject doc, Device device)
+    internal static (Tensor, Tensor, Tensor, Tensor) LoadData(TrainingDataset dataset, TrainingSettings s, TrainingDefinition definition, JObject doc, Device device)
     {
         string? folder = s.Data is null ? null : Path.GetFullPath(s.Data, definition.BaseDirectory);
         Tensor trainImages, trainLabels, heldImages, heldLabels;
@@ -313,7 +315,7 @@ public static class Trainer
         return moved;
     }
 
-    static JObject Resolved(TrainingDefinition definition, string network, string architecture, JObject? schedule)
+    internal static JObject Resolved(TrainingDefinition definition, string network, string architecture, JObject? schedule)
     {
         var settings = OptionsBinder.Write(definition.Settings);
         settings["network"] = network;
@@ -325,7 +327,7 @@ public static class Trainer
     }
 
     /// <summary>What must not change when a run is resumed: everything except <see cref="TrainingSettings.Resumable"/> and the name.</summary>
-    static JObject Fingerprint(JObject resolved)
+    internal static JObject Fingerprint(JObject resolved)
     {
         var copy = (JObject)resolved.DeepClone();
         copy.Remove("name");
@@ -333,7 +335,7 @@ public static class Trainer
         return copy;
     }
 
-    static void CheckSameRun(JObject? saved, JObject now, string statePath)
+    internal static void CheckSameRun(JObject? saved, JObject now, string statePath)
     {
         if (saved is not null && JToken.DeepEquals(saved, now)) return;
         var differing = saved is null ? ["(no record)"]

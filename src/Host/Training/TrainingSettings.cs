@@ -45,6 +45,21 @@ public sealed class TrainingSettings : IValidatableObject
     [Description("clip the gradient's global norm to this; 0 = no clipping"), Range(0.0, 1e6)]
     public double GradientClip { get; set; } = 1.0;
 
+    [Description("Adam's beta1; null = 0.9, or 0.5 for a GAN (mnist-ddgan), as DDGAN trains"), Range(0.0, 0.9999)]
+    public double? AdamBeta1 { get; set; }
+
+    [Description("Adam's beta2; null = 0.999, or 0.9 for a GAN"), Range(0.0, 0.999999)]
+    public double? AdamBeta2 { get; set; }
+
+    [Description("GAN: the discriminator's learning rate; null = learningRate x 1.25 / 1.6 (DDGAN's ratio)"), Range(1e-8, 1.0)]
+    public double? DiscriminatorLearningRate { get; set; }
+
+    [Description("GAN: weight gamma of the R1 penalty gamma/2 E||grad_x D(x real)||^2 (Mescheder et al. 2018); 0 = none"), Range(0.0, 1e4)]
+    public double R1Gamma { get; set; } = 0.02;
+
+    [Description("GAN: apply the R1 penalty every N discriminator steps (lazy regularisation)"), Range(1, 1_000_000)]
+    public int R1Every { get; set; } = 15;
+
     [Description("decay of the exponential moving average of the weights that checkpoints hold; 0 = no average (checkpoints hold the raw weights)"), Range(0.0, 0.999999)]
     public double EmaDecay { get; set; }
 

@@ -10,16 +10,20 @@ namespace Pipeline.Host.Training;
 
 /// <summary>
 /// The resumable state of a run, one file: a magic line, a JSON header (step, settings, elapsed time), the
-/// network's weights, the moving average's weights (when kept) and the optimizer's state, in TorchSharp's
-/// formats. Written to a temporary file and renamed over the old one, so an interruption at any moment leaves
+/// weights of each module of the run (the network and the moving average when kept; for a GAN also the
+/// discriminator), each preceded by whether it is there, and each optimizer's state, in TorchSharp's formats. Written to a temporary file and renamed over the old one, so an interruption at any moment leaves
 /// the previous complete state. Random draws need no saved state: they are seeded from (seed, step).
 /// </summary>
 public static class TrainingState
 {
     public const string FileName = "state.bin";
-    const string Magic = "PIPELINE-TRAIN-STATE 2\n";
+    const string Magic = "PIPELINE-TRAIN-STATE 3\n";
 
-    public static void Write(string path, JObject header, torch.nn.Module network, torch.nn.Module? average, ExplicitAdamW optimizer)
+    public static void Write(string path, JObject header, torch.nn.Module network, torch.nn.Module? average, ExplicitAdamW optimizer) =>
+        Write(path, header, [network, average], [optimizer]);
+
+    /// <summary>Modules (null where a run keeps none, such as no moving average) and optimizers, in a fixed order.</summary>
+    public static void Write(string path, JObject header, IReadOnlyList<torch.nn.Module?> modules, IReadOnlyList<ExplicitAdamW> optimizers)
     {
         string temp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
@@ -29,10 +33,12 @@ public static class TrainingState
             {
                 writer.Write(Encoding.ASCII.GetBytes(Magic));
                 writer.Write(header.ToString(Formatting.None));
-                network.save(writer);
-                writer.Write(average is not null);
-                average?.save(writer);
-                optimizer.Save(writer);
+                foreach (var module in modules)
+                {
+                    writer.Write(module is not null);
+                    module?.save(writer);
+                }
+                foreach (var optimizer in optimizers) optimizer.Save(writer);
                 writer.Flush();
                 stream.Flush(flushToDisk: true);
             }
@@ -53,19 +59,27 @@ public static class TrainingState
     }
 
     /// <summary>Loads weights, average and optimizer state into freshly built objects of the same shapes.</summary>
-    public static void Read(string path, torch.nn.Module network, torch.nn.Module? average, ExplicitAdamW optimizer)
+    public static void Read(string path, torch.nn.Module network, torch.nn.Module? average, ExplicitAdamW optimizer) =>
+        Read(path, [network, average], [optimizer]);
+
+    /// <summary>Loads what <see cref="Write(string, JObject, IReadOnlyList{torch.nn.Module?}, IReadOnlyList{ExplicitAdamW})"/> wrote, in the same order.</summary>
+    public static void Read(string path, IReadOnlyList<torch.nn.Module?> modules, IReadOnlyList<ExplicitAdamW> optimizers)
     {
         try
         {
             using var stream = File.OpenRead(path);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
             Header(reader, path);
-            network.load(reader, strict: true);
-            bool hasAverage = reader.ReadBoolean();
-            if (hasAverage != average is not null)
-                throw new InvalidDataException(hasAverage ? "it keeps a moving average but emaDecay is 0" : "it keeps no moving average but emaDecay is set");
-            average?.load(reader, strict: true);
-            optimizer.Load(reader);
+            for (int i = 0; i < modules.Count; i++)
+            {
+                bool present = reader.ReadBoolean();
+                if (present != modules[i] is not null)
+                    throw new InvalidDataException(i == 1
+                        ? present ? "it keeps a moving average but emaDecay is 0" : "it keeps no moving average but emaDecay is set"
+                        : $"module {i} is {(present ? "there but not expected" : "missing")}");
+                modules[i]?.load(reader, strict: true);
+            }
+            foreach (var optimizer in optimizers) optimizer.Load(reader);
             if (stream.Position != stream.Length) throw new InvalidDataException("it has bytes after the optimizer state");
         }
         catch (Exception e) when (e is not PipelineInputException and not OutOfMemoryException)

@@ -10,8 +10,9 @@ public static class MnistNetworks
     public const string Unet = "mnist-unet";
     public const string NoisyClassifier = "mnist-noisy-classifier";
     public const string LeNet = "mnist-lenet";
+    public const string Ddgan = "mnist-ddgan";
 
-    public static IReadOnlyList<string> Names { get; } = [Unet, NoisyClassifier, LeNet];
+    public static IReadOnlyList<string> Names { get; } = [Unet, NoisyClassifier, LeNet, Ddgan];
 
     /// <summary>A fresh network (weights drawn from torch's default generator) from its architecture JSON (null = defaults).</summary>
     public static nn.Module Create(string name, string? architecture, string where = "architecture") => name switch
@@ -19,6 +20,7 @@ public static class MnistNetworks
         Unet => new MnistUnet(NetworkConfig.Parse<MnistUnetConfig>(architecture, where)),
         NoisyClassifier => new Networks.NoisyClassifier(NetworkConfig.Parse<NoisyClassifierConfig>(architecture, where)),
         LeNet => new Networks.LeNet(NetworkConfig.Parse<LeNetConfig>(architecture, where)),
+        Ddgan => new Networks.Ddgan(NetworkConfig.Parse<DdganConfig>(architecture, where)),
         _ => throw new PipelineInputException($"unknown MNIST network '{name}'; the networks are {string.Join(", ", Names)}"),
     };
 
@@ -27,6 +29,7 @@ public static class MnistNetworks
         MnistUnet => Unet,
         Networks.NoisyClassifier => NoisyClassifier,
         Networks.LeNet => LeNet,
+        Networks.Ddgan => Ddgan,
         _ => throw new ArgumentException($"{network.GetType().Name} is not an MNIST network", nameof(network)),
     };
 
@@ -36,6 +39,7 @@ public static class MnistNetworks
         MnistUnet u => NetworkConfig.ToJson(u.Config),
         Networks.NoisyClassifier c => NetworkConfig.ToJson(c.Config),
         Networks.LeNet l => NetworkConfig.ToJson(l.Config),
+        Networks.Ddgan d => NetworkConfig.ToJson(d.Config),
         _ => throw new ArgumentException($"{network.GetType().Name} is not an MNIST network", nameof(network)),
     };
 

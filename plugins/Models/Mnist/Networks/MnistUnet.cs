@@ -112,6 +112,15 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor step, Tensor labels) => Forward(x, step, labels, null);
 
     /// <summary>
+    /// The output with <paramref name="extra"/> [B, 4 channels] added to the step and label embedding that every residual
+    /// block reads: how a DDGAN generator (<see cref="DdganGenerator"/>) feeds its latent code through the same network.
+    /// </summary>
+    public Tensor ForwardConditioned(Tensor x, Tensor step, Tensor labels, Tensor extra) => Forward(x, step, labels, null, extra);
+
+    /// <summary>Width of the conditioning embedding (4 channels).</summary>
+    public int EmbeddingWidth => 4 * Config.Channels;
+
+    /// <summary>
     /// eps, and the bottleneck (the middle blocks' output) averaged over positions, [B, channels]: the summary of the
     /// sample AMED's predictor reads (Zhou et al. 2024 take the UNet's bottleneck for the same purpose).
     /// </summary>
@@ -125,13 +134,14 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>Channels of <see cref="ForwardWithBottleneck"/>'s bottleneck.</summary>
     public int BottleneckChannels => Config.Channels * Config.ChannelMultipliers[^1];
 
-    Tensor Forward(Tensor x, Tensor step, Tensor labels, Tensor[]? bottleneck)
+    Tensor Forward(Tensor x, Tensor step, Tensor labels, Tensor[]? bottleneck, Tensor? extra = null)
     {
         using var scope = NewDisposeScope();
         using Scalar zero = 0L, nullRow = (long)Config.Classes;
         var nullLabel = labels.lt(zero);
         var rows = labels.masked_fill(nullLabel, nullRow);
         var conditioning = time.forward(step).Plus(label.forward(rows));
+        if (extra is not null) conditioning = conditioning.Plus(extra);
 
         int levels = Config.ChannelMultipliers.Length, perLevel = Config.ResBlocks;
         var h = input.forward(x);

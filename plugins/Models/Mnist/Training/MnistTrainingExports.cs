@@ -12,7 +12,7 @@ namespace Pipeline.Plugins.Models.Mnist.Training;
 /// types only (TorchSharp and the base library) under fixed contract names; the host finds them in the
 /// plugin assemblies it loaded. Metadata: Name, Aliases (comma-separated), Summary, and for networks Role:
 /// <c>denoiser</c> (forward(x, step index, labels) = eps), <c>time-classifier</c> (forward(x, step index) = logits)
-/// or <c>classifier</c> (forward(x) = logits).
+/// or <c>classifier</c> (forward(x) = logits) or <c>ddgan</c> (a generator and a discriminator, see the host's AdversarialTrainer).
 /// </summary>
 public sealed class MnistTrainingExports
 {
@@ -42,6 +42,13 @@ public sealed class MnistTrainingExports
     [ExportMetadata("Role", "classifier")]
     [ExportMetadata("Summary", "LeNet-style classifier of clean digits; its penultimate features define mnist-fid")]
     public Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)> LeNet => json => Create(MnistNetworks.LeNet, json);
+
+    [Export(NetworkContract, typeof(Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)>))]
+    [ExportMetadata("Name", MnistNetworks.Ddgan)]
+    [ExportMetadata("Aliases", "ddgan")]
+    [ExportMetadata("Role", "ddgan")]
+    [ExportMetadata("Summary", "class-conditional Denoising Diffusion GAN: generator x_0 = G(x_t, z, t, label) and discriminator D(x_(t-1), x_t, t, label) on a few-step chain")]
+    public Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)> Ddgan => json => Create(MnistNetworks.Ddgan, json);
 
     [Export(DatasetContract, typeof(Func<string?, string, (torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor)>))]
     [ExportMetadata("Name", "mnist")]
