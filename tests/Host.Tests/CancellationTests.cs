@@ -67,7 +67,7 @@ public class CancellationTests
         using var result = Host.Sample(pipeline);
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        using (var folder = OutputFolder.Begin(dir.File("out"), overwrite: false))
+        using (var folder = OutputFolder.Begin(OutputLocation.Resolve(dir.File("out"), null, "$.outputs.directory", null, "unused"), overwrite: false, "run"))
         {
             Assert.ThrowsAny<OperationCanceledException>(() => RunWriter.Write(folder, pipeline, result, TimeSpan.Zero, cancellation: cancel.Token));
         }

@@ -186,6 +186,11 @@ public class TrainTests : IClassFixture<TrainTests.Digits>
         var noData = Cli.Run("train", temp.Write("d.train.json", $$"""{ {{TinyLeNet}}, "data": "{{temp.Path.Replace("\\", "/")}}/none", "device": "cpu" }"""));
         Assert.Equal(2, noData.ExitCode);
         Assert.Contains("fetch-mnist.sh", noData.Err);
+        // Unreadable data is found before the output folder is made: nothing is left behind.
+        var folder = temp.Path.Replace("\\", "/");
+        var noDataHere = Cli.Run("train", temp.Write("e.train.json", $$"""{ {{TinyLeNet}}, "data": "{{folder}}/none", "device": "cpu", "output": "{{folder}}/never" }"""));
+        Assert.Equal(2, noDataHere.ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "never")));
     }
 
     [Fact]

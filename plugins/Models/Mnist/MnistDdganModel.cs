@@ -16,6 +16,7 @@ public sealed class MnistDdganModelExport : PluginExport<MnistDdganModel, MnistD
 
 public sealed class MnistDdganModelOptions
 {
+    [FilePath(SearchParents = true)]
     [Description("checkpoint written by 'train' with network mnist-ddgan (the .ckpt; its .json lies beside it). A relative path is looked for in the definition's folder and the folders above it, then from the current and the host's folders")]
     public string Checkpoint { get; set; } = DefaultFiles.DdganCheckpoint;
 }

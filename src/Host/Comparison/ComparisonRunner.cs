@@ -40,12 +40,12 @@ public static class ComparisonRunner
     {
         IMetric? metric;
 
-        public Dictionary<string, double> Score(Composition.ComposedPipeline composed, RunResult result)
+        public Dictionary<string, double> Score(Composition.ComposedPipeline composed, RunResult result, CancellationToken cancellation)
         {
             metric ??= new Composition.PipelineComposer(host.CatalogFor(pipeline))
                 .BuildPlugin<IMetric>(spec, PluginKinds.Metric, composed.Environment).Instance;
             using var labels = composed.Labels is { } l ? TorchSharp.torch.tensor(l) : null;
-            return metric.Score(new MetricContext(result.Samples, result.Initial, composed.Denoiser, composed.Times, labels))
+            return metric.Score(new MetricContext(result.Samples, result.Initial, composed.Denoiser, composed.Times, labels) { Cancellation = cancellation })
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
         }
 
@@ -83,7 +83,7 @@ public static class ComparisonRunner
                 int nfe = composed.ExpectedEvaluations;
                 if (nfe > budget) continue;
                 using var result = host.Sample(composed, cancellation: cancellation);
-                var scores = metric.Score(composed, result);
+                var scores = metric.Score(composed, result, cancellation);
                 return new ComparisonRow(entry.Label, budget, result.Nfe, steps, scores, result.SamplingTime.TotalSeconds, null);
             }
         }

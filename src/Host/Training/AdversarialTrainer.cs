@@ -38,6 +38,8 @@ public static class AdversarialTrainer
     {
         var s = definition.Settings;
         var doc = definition.Document;
+        var location = definition.OutputLocation(run.Output);
+        location.CheckResumable(TrainingState.FileName);
         var device = DeviceSelector.Resolve(s.Device, "$.device");
         var environment = new RunEnvironment(device, ScalarType.Float32, definition.BaseDirectory);
         var (schedule, scheduleResolved) = Trainer.ComposeSchedule(host.Catalog, definition.NoiseSchedule, environment);
@@ -63,8 +65,15 @@ public static class AdversarialTrainer
 
         var resolved = Trainer.Resolved(definition, trainable.Name, architecture, scheduleResolved);
         var fingerprint = Trainer.Fingerprint(resolved);
-        var output = definition.OutputFolder(run.Output);
+        // The data first: a data set that cannot be read leaves no output folder behind.
+        var (trainImages, trainLabels, heldImages, heldLabels) = Trainer.LoadData(dataset, s, definition, doc, device);
+        using var _images = trainImages;
+        using var _labels = trainLabels;
+        heldImages.Dispose();
+        heldLabels.Dispose();
+        var output = location.Target;
         Directory.CreateDirectory(output);
+        if (!Outputs.OutputManifest.IsIn(output)) Outputs.OutputManifest.Write(output, "train");
         var statePath = Path.Combine(output, TrainingState.FileName);
         var checkpoint = Path.Combine(output, trainable.Name + ".ckpt");
         var trainingLog = new TrainingLog(Path.Combine(output, "log.csv"), Columns);
@@ -86,11 +95,6 @@ public static class AdversarialTrainer
         trainingLog.Truncate(start);
         File.WriteAllText(Path.Combine(output, "training.resolved.json"), resolved.ToString(Formatting.Indented));
 
-        var (trainImages, trainLabels, heldImages, heldLabels) = Trainer.LoadData(dataset, s, definition, doc, device);
-        using var _images = trainImages;
-        using var _labels = trainLabels;
-        heldImages.Dispose();
-        heldLabels.Dispose();
         long n = trainImages.shape[0];
         int batch = (int)Math.Min(s.BatchSize, n);
         long perEpoch = Math.Max(1, n / batch);

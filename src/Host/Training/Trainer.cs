@@ -74,6 +74,12 @@ public static class Trainer
 
         var resolved = Resolved(definition, trainable.Name, architecture, scheduleResolved);
         var fingerprint = Fingerprint(resolved);
+        // The data first: a data set that cannot be read leaves no output folder behind.
+        var (trainImages, trainLabels, heldImages, heldLabels) = LoadData(dataset, s, definition, doc, device);
+        using var _images = trainImages;
+        using var _labels = trainLabels;
+        using var _heldImages = heldImages;
+        using var _heldLabels = heldLabels;
         var output = location.Target;
         Directory.CreateDirectory(output);
         // Marks the folder as this program's, so a later --overwrite elsewhere may replace it and a resume may continue in it.
@@ -97,11 +103,6 @@ public static class Trainer
         trainingLog.Truncate(start);
         File.WriteAllText(Path.Combine(output, "training.resolved.json"), resolved.ToString(Formatting.Indented));
 
-        var (trainImages, trainLabels, heldImages, heldLabels) = LoadData(dataset, s, definition, doc, device);
-        using var _images = trainImages;
-        using var _labels = trainLabels;
-        using var _heldImages = heldImages;
-        using var _heldLabels = heldLabels;
         long n = trainImages.shape[0];
         int batch = (int)Math.Min(s.BatchSize, n);
         long perEpoch = Math.Max(1, n / batch);
