@@ -19,7 +19,10 @@ public class DdganSolverTests
     const int T = 4, Z = 3;
     static readonly double[] Betas = BetaTables.VpContinuous(T);
 
-    /// <summary>A stand-in generator: x_0 = 0.5 z[:, :2] + t, so each step's x_0 depends on that step's latent code.</summary>
+    /// <summary>
+    /// A stand-in generator: x_0 = 0.5 z[:, :2] + 0.25 x_t + t, so each step's x_0 depends on that step's latent code and on
+    /// the state, which carries every earlier step's posterior draw into the final sample.
+    /// </summary>
     sealed class LatentDenoiser(INoiseSchedule schedule) : IDenoiser
     {
         public List<(double T, long[] LatentShape)> Calls { get; } = [];
@@ -33,8 +36,8 @@ public class DdganSolverTests
         public ModelOutput Predict(Tensor x, double t, Tensor latent)
         {
             Calls.Add((t, latent.shape));
-            using Scalar half = 0.5, time = t;
-            var data = latent.narrow(1, 0, 2).mul(half).Plus(time);
+            using Scalar half = 0.5, quarter = 0.25, time = t;
+            var data = latent.narrow(1, 0, 2).mul(half).Plus(x.mul(quarter)).Plus(time);
             var eps = PredictionConversion.EpsilonFromData(x, data, schedule.Alpha(t), schedule.Sigma(t));
             return new ModelOutput(eps, data);
         }
@@ -62,6 +65,14 @@ public class DdganSolverTests
         public void Dispose() => inner.Dispose();
     }
 
+    /// <summary>The state after every step.</summary>
+    sealed class Trajectory : ISamplingObserver
+    {
+        public List<double[]> States { get; } = [];
+
+        public void OnStep(in StepInfo step) => States.Add(step.X.data<double>().ToArray());
+    }
+
     static double[] Grid => Enumerable.Range(0, T + 1).Select(i => (T - i) / (double)T).ToArray();
 
     [Fact]
@@ -73,7 +84,8 @@ public class DdganSolverTests
         using var initial = randn(6, 2, float64, generator: new TorchSharp.torch.Generator(9UL));
         var solver = new Ddgan();
         Assert.Empty(solver.Check(schedule, Grid));
-        using var x = solver.Sample(new SamplingContext { Model = model, Times = Grid, Initial = initial, Noise = noise });
+        var trajectory = new Trajectory();
+        using var x = solver.Sample(new SamplingContext { Model = model, Times = Grid, Initial = initial, Noise = noise, Observer = trajectory });
 
         // T evaluations, each with a [B, Z] latent code; noise: z and the posterior draw at every step but the last.
         Assert.Equal(Grid.Take(T), model.Calls.Select(c => c.T));
@@ -96,9 +108,12 @@ public class DdganSolverTests
             for (int i = 0; i < 6; i++)
                 for (int j = 0; j < 2; j++)
                 {
-                    double x0 = 0.5 * z[i, j] + t;
+                    double x0 = 0.5 * z[i, j] + 0.25 * expected[2 * i + j] + t;
                     expected[2 * i + j] = a * x0 + b * expected[2 * i + j] + (e is null ? 0 : std * e[i, j]);
                 }
+            // Every intermediate state, not only the last: into clean data the posterior mean is x_0 itself.
+            var state = trajectory.States[T - k];
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], state[i], 1e-12);
         }
         var actual = x.data<double>().ToArray();
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-12);
