@@ -43,6 +43,8 @@ public class ShippedModelsTests
         // Zero up to the float64 roundoff of the matrix square root (features have variances of order 10-100).
         Assert.InRange(self["frechet-distance"], -1e-4, 1e-4);
         Assert.True(self["accuracy"] >= 0.98);
+        // The same digits vary within each class exactly as the reference does.
+        Assert.Equal(1.0, self["diversity"], 1e-9);
 
         // Every other one of the same digits (the held-out set is ordered by class): a real but small distance.
         using var even = arange(0, images.shape[0], 2, dtype: ScalarType.Int64);
@@ -54,6 +56,29 @@ public class ShippedModelsTests
         double noiseDistance = scores["frechet-distance"];
         Assert.True(halfDistance > 0 && noiseDistance > 20 * halfDistance, $"half {halfDistance}, noise {noiseDistance}");
         Assert.True(scores["accuracy"] < 0.3, $"noise accuracy {scores["accuracy"]}");
+    }
+
+    [Fact]
+    public void DiversityShowsAClassThatCollapsedOntoOneImage()
+    {
+        using var fid = new MnistFid(new MnistFidOptions(), Repo);
+        using var digits = MnistDigits.Load(MnistTestData.HeldOut);
+        var (images, labels) = digits.HeldOut();
+        using var _i = images;
+        using var _l = labels;
+        // Every sample of a class replaced by that class's first digit: the Frechet distance moves, diversity drops to 0.
+        var first = Enumerable.Range(0, 1000).Select(i => (long)labels[i].item<long>()).ToArray();
+        var firstOfClass = Enumerable.Range(0, 10).Select(c => (long)Array.IndexOf(first, c)).ToArray();
+        using var index = tensor(first.Select(c => firstOfClass[c]).ToArray());
+        using var collapsed = images.index_select(0, index);
+        var scores = fid.Score(Context(collapsed, labels));
+        Assert.InRange(scores["diversity"], 0.0, 1e-9);
+        // Half of each class collapsed: diversity between the two.
+        var mixed = Enumerable.Range(0, 1000).Select(i => i % 2 == 0 ? (long)i : firstOfClass[first[i]]).ToArray();
+        using var halfIndex = tensor(mixed);
+        using var halfCollapsed = images.index_select(0, halfIndex);
+        double half = fid.Score(Context(halfCollapsed, labels))["diversity"];
+        Assert.InRange(half, 0.2, 0.9);
     }
 
     [Fact]

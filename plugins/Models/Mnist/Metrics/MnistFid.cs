@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Plugins.Models.Mnist.Metrics;
 
 [Plugin(PluginKinds.Metric, "mnist-fid", Aliases = "mnist-frechet,fid-mnist",
-    Summary = "Frechet distance of LeNet features between samples and the held-out MNIST digits; LeNet accuracy at the requested labels")]
+    Summary = "Frechet distance of LeNet features between samples and the held-out MNIST digits; LeNet accuracy and per-class diversity at the requested labels")]
 public sealed class MnistFidExport : PluginExport<MnistFid, MnistFidOptions>;
 
 public sealed class MnistFidOptions
@@ -39,13 +39,14 @@ public sealed class MnistFidOptions
 /// </summary>
 public sealed class MnistFid : IMetric, IDisposable
 {
-    static readonly ConcurrentDictionary<(string, string), (double[] Mean, double[] Covariance, long Count)> References = new();
+    static readonly ConcurrentDictionary<(string, string), (double[] Mean, double[] Covariance, long Count, double[] ClassSpread)> References = new();
 
     readonly LeNet classifier;
     readonly Device device;
     readonly int batchSize;
     readonly Tensor referenceMean;
     readonly Tensor referenceCovariance;
+    readonly double[] referenceSpread;
 
     public MnistFid(MnistFidOptions options, RunEnvironment environment)
     {
@@ -68,18 +69,20 @@ public sealed class MnistFid : IMetric, IDisposable
             var reference = References.GetOrAdd((info.WeightsSha256, folder), _ =>
             {
                 using var digits = MnistDigits.Load(folder);
-                var (images, _) = digits.HeldOut();
+                var (images, labels) = digits.HeldOut();
                 using var _images = images;
+                using var _labels = labels;
                 using var features = Features(images);
                 var (mean, covariance) = FrechetDistance.Statistics(features);
                 using var _m = mean;
                 using var _c = covariance;
-                return (mean.data<double>().ToArray(), covariance.data<double>().ToArray(), images.shape[0]);
+                return (mean.data<double>().ToArray(), covariance.data<double>().ToArray(), images.shape[0], ClassSpread(features, labels));
             });
             long d = reference.Mean.Length;
             referenceMean = tensor(reference.Mean, float64);
             referenceCovariance = tensor(reference.Covariance, float64).reshape(d, d);
             HeldOutCount = reference.Count;
+            referenceSpread = reference.ClassSpread;
         }
         catch (PipelineInputException e)
         {
@@ -107,8 +110,43 @@ public sealed class MnistFid : IMetric, IDisposable
         {
             ["frechet-distance"] = FrechetDistance.Between(mean, covariance, referenceMean, referenceCovariance),
         };
-        if (context.Labels is { } labels && Accuracy(images, labels, context.Cancellation) is double accuracy) scores["accuracy"] = accuracy;
+        if (context.Labels is { } labels)
+        {
+            if (Accuracy(images, labels, context.Cancellation) is double accuracy) scores["accuracy"] = accuracy;
+            if (Diversity(features, labels) is double diversity) scores["diversity"] = diversity;
+        }
         return scores;
+    }
+
+    /// <summary>
+    /// Per class c, the total variance tr Cov(features) of the samples asked for label c over that of the held-out digits
+    /// of class c, averaged over the classes with at least two samples: 1 when the samples of each class vary as much as
+    /// real digits of that class, towards 0 when a class collapses onto few images (mode collapse, which the Frechet
+    /// distance of all classes together can hide). Null without two samples of any class.
+    /// </summary>
+    public double? Diversity(Tensor features, Tensor labels)
+    {
+        var spread = ClassSpread(features, labels.to_type(int64).cpu());
+        var ratios = spread.Select((v, c) => (v, c)).Where(p => double.IsFinite(p.v) && p.c < referenceSpread.Length && referenceSpread[p.c] > 0)
+            .Select(p => p.v / referenceSpread[p.c]).ToList();
+        return ratios.Count == 0 ? null : ratios.Average();
+    }
+
+    /// <summary>tr Cov of the features of each label 0 .. max (unbiased; NaN for a label with fewer than two rows).</summary>
+    static double[] ClassSpread(Tensor features, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var wanted = labels.to_type(int64).cpu();
+        long classes = wanted.numel() == 0 ? 0 : Math.Max(0, wanted.max().item<long>() + 1);
+        var spread = new double[classes];
+        for (long c = 0; c < classes; c++)
+        {
+            using Scalar label = c;
+            var rows = wanted.eq(label).nonzero().squeeze(1);
+            spread[c] = rows.numel() < 2 ? double.NaN
+                : features.index_select(0, rows).to_type(float64).var(0, unbiased: true).sum().item<double>();
+        }
+        return spread;
     }
 
     /// <summary>LeNet's accuracy at recognising <paramref name="labels"/> (-1 entries skipped); null when none is labelled.</summary>
