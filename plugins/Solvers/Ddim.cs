@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Pipeline.Models;
 using Pipeline.Plugins.Solvers.Shared;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
@@ -43,6 +44,17 @@ public sealed class Ddim(DdimOptions options, RunEnvironment? environment = null
     public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times) =>
         analytic is null ? TimesCheck.Problems("ddim", schedule, times)
             : TimesCheck.Problems("ddim", schedule, times).Concat(analytic.Problems("ddim", times));
+
+    /// <summary>
+    /// A distilled student (Salimans and Ho 2022) learned the deterministic step only: its target is two eta = 0 teacher
+    /// steps, so added noise or another variance would sample something it was not trained for.
+    /// </summary>
+    public IEnumerable<string> CheckModel(IDiffusionModel model, INoiseSchedule schedule)
+    {
+        if (model is ILatentModel) yield return ISolver.LatentModelProblem;
+        if (model is IDistilledModel && (options.Eta != 0 || analytic is not null))
+            yield return "the model is a distilled student trained for the deterministic DDIM step (eta 0, no analytic variance); remove eta and analyticVariance";
+    }
 
     public Tensor Sample(SamplingContext context) => StepLoop.Run(context, (x, step) =>
     {

@@ -23,8 +23,12 @@ public interface ISolver
     /// generator) is refused: only a solver that draws its latent code for each evaluation can sample it.
     /// </summary>
     IEnumerable<string> CheckModel(Models.IDiffusionModel model, INoiseSchedule schedule) => model is Models.ILatentModel
-        ? ["the model is a generator that takes a latent code z for each step (a Denoising Diffusion GAN); sample it with the solver 'ddgan' on the chain it was trained for"]
+        ? [LatentModelProblem]
         : [];
+
+    /// <summary>Why a solver that draws no latent code refuses a latent model.</summary>
+    const string LatentModelProblem =
+        "the model is a generator that takes a latent code z for each step (a Denoising Diffusion GAN); sample it with the solver 'ddgan' on the chain it was trained for";
 
     /// <summary>Model evaluations the solver will make for the given times (for progress and reports).</summary>
     int Evaluations(IReadOnlyList<double> times) => times.Count - 1;

@@ -53,6 +53,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         if (SchedulePrecision.Problem(times, schedule, environment.DType) is { } precision) throw DefinitionError.At(doc["noiseSchedule"], precision);
         var baseSolver = solver;
         foreach (var optimizer in optimizers) solver = optimizer.Wrap(solver);
+        DistilledModelCheck.Check(model, (string)resolved["solver"]!["type"]!, solver != baseSolver, schedule, times, doc);
         Problems(solver.CheckModel(model, schedule), doc["solver"]!, "cannot sample this model");
         Problems(solver.Check(schedule, times), doc["solver"]!, "cannot run with this noise schedule and these time steps");
 

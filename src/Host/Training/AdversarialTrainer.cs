@@ -250,7 +250,7 @@ public static class AdversarialTrainer
     static long Count(object module) => ((nn.Module)module).parameters().Sum(p => p.numel());
 
     /// <summary>Labels with each replaced by the null label with probability <paramref name="p"/> (Ho and Salimans 2022).</summary>
-    static Tensor Dropped(Tensor labels, double p)
+    internal static Tensor Dropped(Tensor labels, double p)
     {
         if (p <= 0) return labels;
         using Scalar dropout = p, nullLabel = Conditioning.NullLabel;

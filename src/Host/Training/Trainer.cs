@@ -48,6 +48,8 @@ public static class Trainer
         var dataset = plugins.Dataset(s.Dataset, doc["dataset"]);
         if (trainable.Role == AdversarialTrainer.Role)
             return AdversarialTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
+        if (trainable.Role == ProgressiveDistillationTrainer.Role)
+            return ProgressiveDistillationTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
         if (trainable.Role is not ("denoiser" or "time-classifier" or "classifier"))
             throw DefinitionError.At(doc["network"], $"network '{trainable.Name}' has role '{trainable.Role}', which this host cannot train (it trains denoiser, time-classifier, classifier and ddgan)");
         var device = DeviceSelector.Resolve(s.Device, "$.device");

@@ -17,6 +17,9 @@ public sealed record TrainableNetwork(string Name, IReadOnlyList<string> Aliases
 public sealed record TrainingDataset(string Name, string Summary,
     Func<string?, string, (torch.Tensor TrainImages, torch.Tensor TrainLabels, torch.Tensor HeldOutImages, torch.Tensor HeldOutLabels)> Load);
 
+/// <summary>A checkpoint reader a plugin offers for its network <paramref name="Name"/>: path -> (network in eval mode, architecture JSON, training JSON or null).</summary>
+public sealed record TrainingCheckpointReader(string Name, Func<string, (torch.nn.Module Network, string Architecture, string? Training)> Read);
+
 /// <summary>
 /// Finds trainable networks and data sets in the loaded plugin assemblies. Abstractions has no training
 /// contract, so plugins export them through MEF under fixed contract names, typed with shared types only
@@ -26,14 +29,17 @@ public sealed class TrainingPlugins
 {
     public const string NetworkContract = "pipeline.training.network";
     public const string DatasetContract = "pipeline.training.dataset";
+    public const string CheckpointContract = "pipeline.training.checkpoint";
 
     public IReadOnlyList<TrainableNetwork> Networks { get; }
     public IReadOnlyList<TrainingDataset> Datasets { get; }
+    public IReadOnlyList<TrainingCheckpointReader> CheckpointReaders { get; }
 
-    TrainingPlugins(IReadOnlyList<TrainableNetwork> networks, IReadOnlyList<TrainingDataset> datasets)
+    TrainingPlugins(IReadOnlyList<TrainableNetwork> networks, IReadOnlyList<TrainingDataset> datasets, IReadOnlyList<TrainingCheckpointReader> readers)
     {
         Networks = networks;
         Datasets = datasets;
+        CheckpointReaders = readers;
     }
 
     public static TrainingPlugins Find(PluginCatalog catalog) => Find(catalog.Entries.Select(e => e.Implementation.Assembly).Distinct());
@@ -42,6 +48,7 @@ public sealed class TrainingPlugins
     {
         var networks = new List<TrainableNetwork>();
         var datasets = new List<TrainingDataset>();
+        var readers = new List<TrainingCheckpointReader>();
         foreach (var assembly in assemblies)
         {
             using var container = new ContainerConfiguration().WithAssembly(assembly).CreateContainer();
@@ -55,8 +62,10 @@ public sealed class TrainingPlugins
                 var m = export.Metadata;
                 datasets.Add(new TrainingDataset(Text(m, "Name"), Text(m, "Summary"), export.Value));
             }
+            foreach (var export in container.GetExports<Lazy<Func<string, (torch.nn.Module, string, string?)>, IDictionary<string, object>>>(CheckpointContract))
+                readers.Add(new TrainingCheckpointReader(Text(export.Metadata, "Name"), export.Value));
         }
-        return new TrainingPlugins(networks, datasets);
+        return new TrainingPlugins(networks, datasets, readers);
     }
 
     public TrainableNetwork Network(string name, Newtonsoft.Json.Linq.JToken? at = null)

@@ -50,6 +50,24 @@ public sealed class MnistTrainingExports
     [ExportMetadata("Summary", "class-conditional Denoising Diffusion GAN: generator x_0 = G(x_t, z, t, label) and discriminator D(x_(t-1), x_t, t, label) on a few-step chain")]
     public Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)> Ddgan => json => Create(MnistNetworks.Ddgan, json);
 
+    [Export(NetworkContract, typeof(Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)>))]
+    [ExportMetadata("Name", "mnist-pd")]
+    [ExportMetadata("Aliases", "pd,progressive-distillation")]
+    [ExportMetadata("Role", "progressive-distillation")]
+    [ExportMetadata("Summary", "progressive distillation (Salimans and Ho 2022) of an mnist-unet teacher into a v-predicting UNet student of few DDIM steps")]
+    public Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)> ProgressiveDistillation => json => Create(MnistNetworks.Unet, json);
+
+    /// <summary>Contract of checkpoint readers: path -> (network in eval mode on the CPU, architecture JSON, training JSON or null).</summary>
+    public const string CheckpointContract = "pipeline.training.checkpoint";
+
+    [Export(CheckpointContract, typeof(Func<string, (torch.nn.Module, string, string?)>))]
+    [ExportMetadata("Name", "mnist-pd")]
+    public Func<string, (torch.nn.Module, string, string?)> Teacher => path =>
+    {
+        var network = MnistCheckpoint.Load(path, out var info, MnistNetworks.Unet);
+        return (network, info.Architecture.ToJsonString(), info.Training?.ToJsonString());
+    };
+
     [Export(DatasetContract, typeof(Func<string?, string, (torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor)>))]
     [ExportMetadata("Name", "mnist")]
     [ExportMetadata("Aliases", "")]
