@@ -48,8 +48,12 @@ public static class Trainer
         var dataset = plugins.Dataset(s.Dataset, doc["dataset"]);
         if (trainable.Role == AdversarialTrainer.Role)
             return AdversarialTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
+        if (trainable.Role == ConsistencyTrainer.Role)
+            return ConsistencyTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
+        if (s.Teacher is not null)
+            throw DefinitionError.At(doc["teacher"], $"\"teacher\" is for consistency distillation (network mnist-consistency); network '{trainable.Name}' trains without one", "$.teacher");
         if (trainable.Role is not ("denoiser" or "time-classifier" or "classifier"))
-            throw DefinitionError.At(doc["network"], $"network '{trainable.Name}' has role '{trainable.Role}', which this host cannot train (it trains denoiser, time-classifier, classifier and ddgan)");
+            throw DefinitionError.At(doc["network"], $"network '{trainable.Name}' has role '{trainable.Role}', which this host cannot train (it trains denoiser, time-classifier, classifier, ddgan and consistency)");
         var device = DeviceSelector.Resolve(s.Device, "$.device");
         var environment = new RunEnvironment(device, ScalarType.Float32, definition.BaseDirectory);
 
