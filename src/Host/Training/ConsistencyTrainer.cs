@@ -260,7 +260,8 @@ public static class ConsistencyTrainer
             var x = images.narrow(0, 0, b);
             var y = labels.narrow(0, 0, b);
             var z = randn(x.shape, generator: generator).to(x.device);
-            var n = arange(0L, b, 1L, int64).remainder(grid.Count - 1L).to(x.device);
+            using Scalar first = 0L, end = b, by = 1L, pairs = grid.Count - 1L;
+            var n = arange(first, end, by, int64).remainder(pairs).to(x.device);
             var above = n.Plus(SafeTensorOps.One);
             var noisy = grid.Noisy(x, above, z);
             var stepped = grid.TeacherStep(teacher, s.TeacherSolver, noisy, n, y);
