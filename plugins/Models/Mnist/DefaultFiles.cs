@@ -13,6 +13,7 @@ public static class DefaultFiles
     public const string NoisyClassifierCheckpoint = "models/mnist-noisy-classifier.ckpt";
     public const string LeNetCheckpoint = "models/mnist-lenet.ckpt";
     public const string DdganCheckpoint = "models/mnist-ddgan.ckpt";
+    public const string ConsistencyCheckpoint = "models/mnist-consistency.ckpt";
     public const string DataFolder = ".cache/mnist";
 
     /// <summary>The 1000 held-out digits alone (images.npy, labels.npy), shipped so the metric needs no download.</summary>

@@ -27,10 +27,12 @@ public sealed class ExponentialMovingAverage(nn.Module source, nn.Module average
     }
 
     /// <summary>average = d average + (1 - d) source, in place, after <paramref name="updates"/> earlier updates.</summary>
-    public void Update(long updates)
+    public void Update(long updates) => Update(DecayAt(updates));
+
+    /// <summary>average = d average + (1 - d) source with the given d (consistency distillation's fixed target decay mu).</summary>
+    public void Update(double d)
     {
         using var _ = no_grad();
-        double d = DecayAt(updates);
         using var keep = d.ToScalar();
         using var take = (1.0 - d).ToScalar();
         foreach (var (a, s) in parameters) a.mul_(keep).add_(s, take);

@@ -46,12 +46,16 @@ public static class Trainer
         var plugins = TrainingPlugins.Find(host.Catalog);
         var trainable = plugins.Network(s.Network, doc["network"]);
         var dataset = plugins.Dataset(s.Dataset, doc["dataset"]);
+        if (s.Teacher is not null && trainable.Role != ConsistencyTrainer.Role)
+            throw DefinitionError.At(doc["teacher"], $"\"teacher\" is for consistency distillation (network mnist-consistency; progressive distillation names its teacher in \"progressiveDistillation\"); network '{trainable.Name}' trains without one", "$.teacher");
         if (trainable.Role == AdversarialTrainer.Role)
             return AdversarialTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
         if (trainable.Role == ProgressiveDistillationTrainer.Role)
             return ProgressiveDistillationTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
+        if (trainable.Role == ConsistencyTrainer.Role)
+            return ConsistencyTrainer.Run(host, definition, trainable, dataset, run, progress, log, cancellation);
         if (trainable.Role is not ("denoiser" or "time-classifier" or "classifier"))
-            throw DefinitionError.At(doc["network"], $"network '{trainable.Name}' has role '{trainable.Role}', which this host cannot train (it trains denoiser, time-classifier, classifier and ddgan)");
+            throw DefinitionError.At(doc["network"], $"network '{trainable.Name}' has role '{trainable.Role}', which this host cannot train (it trains denoiser, time-classifier, classifier, ddgan, progressive-distillation and consistency)");
         var device = DeviceSelector.Resolve(s.Device, "$.device");
         var environment = new RunEnvironment(device, ScalarType.Float32, definition.BaseDirectory);
 

@@ -60,6 +60,21 @@ public sealed class TrainingSettings : IValidatableObject
     [Description("GAN: apply the R1 penalty every N discriminator steps (lazy regularisation)"), Range(1, 1_000_000)]
     public int R1Every { get; set; } = 15;
 
+    [Description("consistency distillation: the teacher UNet checkpoint (eps prediction on this noiseSchedule) the student starts from and whose ODE step it learns; relative to this file's folder and the folders above it; null = models/mnist-unet.ckpt")]
+    public string? Teacher { get; set; }
+
+    [Description("consistency: N, the boundaries t_min = t_1 < ... < t_N = t_max of the grid (Karras rho = 7 in sigma / alpha; Song et al. 2023, section 4)"), Range(2, 100_000)]
+    public int ConsistencySteps { get; set; } = 18;
+
+    [Description("consistency distillation: the teacher's ODE step from t_(n+1) to t_n: 'ddim' (first-order exponential step, one evaluation) or 'heun' (two)")]
+    public ConsistencyOdeStep TeacherSolver { get; set; } = ConsistencyOdeStep.Heun;
+
+    [Description("consistency: the distance between student and target outputs: 'l2' (squared, per value) or 'pseudo-huber' (c = 0.00054 sqrt(d); Song and Dhariwal 2023)")]
+    public ConsistencyDistance ConsistencyDistance { get; set; } = ConsistencyDistance.PseudoHuber;
+
+    [Description("consistency distillation: decay mu of the target network theta- <- mu theta- + (1 - mu) theta (Song et al. 2023, Algorithm 2)"), Range(0.0, 0.999999)]
+    public double TargetDecay { get; set; } = 0.95;
+
     [Description("decay of the exponential moving average of the weights that checkpoints hold; 0 = no average (checkpoints hold the raw weights)"), Range(0.0, 0.999999)]
     public double EmaDecay { get; set; }
 

@@ -12,7 +12,8 @@ namespace Pipeline.Plugins.Models.Mnist.Training;
 /// types only (TorchSharp and the base library) under fixed contract names; the host finds them in the
 /// plugin assemblies it loaded. Metadata: Name, Aliases (comma-separated), Summary, and for networks Role:
 /// <c>denoiser</c> (forward(x, step index, labels) = eps), <c>time-classifier</c> (forward(x, step index) = logits)
-/// or <c>classifier</c> (forward(x) = logits) or <c>ddgan</c> (a generator and a discriminator, see the host's AdversarialTrainer).
+/// or <c>classifier</c> (forward(x) = logits) or <c>ddgan</c> (a generator and a discriminator, see the host's AdversarialTrainer)
+/// or <c>consistency</c> (a denoiser's network distilled into a consistency function, see the host's ConsistencyTrainer).
 /// </summary>
 public sealed class MnistTrainingExports
 {
@@ -67,6 +68,13 @@ public sealed class MnistTrainingExports
         var network = MnistCheckpoint.Load(path, out var info, MnistNetworks.Unet);
         return (network, info.Architecture.ToJsonString(), info.Training?.ToJsonString());
     };
+
+    [Export(NetworkContract, typeof(Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)>))]
+    [ExportMetadata("Name", "mnist-consistency")]
+    [ExportMetadata("Aliases", "consistency")]
+    [ExportMetadata("Role", "consistency")]
+    [ExportMetadata("Summary", "consistency-model student (Song et al. 2023): a UNet whose eps output is combined as f(x, t) = c_skip x + c_out F; distilled from a teacher UNet checkpoint; sampled as model mnist-consistency")]
+    public Func<string?, (torch.nn.Module, string, Action<string, bool, string?>)> Consistency => json => Create(MnistNetworks.Unet, json);
 
     [Export(DatasetContract, typeof(Func<string?, string, (torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor)>))]
     [ExportMetadata("Name", "mnist")]
