@@ -168,6 +168,8 @@ public class ProgressiveDistillationTests(ProgressiveDistillationTests.Distilled
         Refused(Sampling(student, solver: "{ \"type\": \"dpm-solver++\" }"), "$.solver", "deterministic 'ddim'");
         Refused(Sampling(student, solver: "{ \"type\": \"ddim\", \"eta\": 0.5 }"), "$.solver", "eta 0");
         Refused(Sampling(distilled.Teacher), "$.model.checkpoint", "not a distilled student");
+        var withOptimizer = Sampling(student).Replace("\"guidance\":", "\"optimizers\": [ { \"type\": \"ams\" } ], \"guidance\":");
+        Refused(withOptimizer, "$.optimizers", "remove it");
     }
 
     void Refused(string json, string path, string reason)
