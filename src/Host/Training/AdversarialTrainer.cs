@@ -95,9 +95,9 @@ public static class AdversarialTrainer
         trainingLog.Truncate(start);
         File.WriteAllText(Path.Combine(output, "training.resolved.json"), resolved.ToString(Formatting.Indented));
 
-        long n = trainImages.shape[0];
-        int batch = (int)Math.Min(s.BatchSize, n);
-        long perEpoch = Math.Max(1, n / batch);
+        using var batches = new TrainingBatches(trainImages, trainLabels, s.BatchSize, s.Seed);
+        long n = batches.Count;
+        int batch = batches.Batch;
         using var chain = new DdganChain(schedule, device);
         log?.Invoke($"{trainable.Name}: generator {Count(generator)} and discriminator {Count(discriminator)} parameters, {n} training examples, batch {batch}, " +
                     $"{chain.Steps}-step chain, steps {start}..{s.Steps} on {device}");
@@ -107,8 +107,6 @@ public static class AdversarialTrainer
         int count = 0, lastSaved = start, step = start;
         double? lastLoss = null;
         string stopped = "completed";
-        Tensor? order = null;
-        long orderEpoch = -1;
         pair.train();
         try
         {
@@ -117,24 +115,10 @@ public static class AdversarialTrainer
                 if (cancellation.IsCancellationRequested) { stopped = "cancelled"; break; }
                 if (s.MaxMinutes is double limit && session.Elapsed.TotalMinutes >= limit) { stopped = "time limit"; break; }
 
-                long epoch = step / perEpoch;
-                if (epoch != orderEpoch)
-                {
-                    order?.Dispose();
-                    using var shuffle = new Generator((ulong)StepSeeds.Of(s.Seed, StepSeeds.Epoch, epoch), CPU);
-                    using var permutation = randperm(n, generator: shuffle);
-                    order = permutation.to(device).DetachFromDisposeScope();
-                    orderEpoch = epoch;
-                }
-
                 using (var scope = NewDisposeScope())
                 {
-                    long seed = StepSeeds.Of(s.Seed, StepSeeds.Step, step);
-                    random.manual_seed(seed);
-                    if (device.type == DeviceType.CUDA) cuda.manual_seed(seed);
-                    var index = order!.narrow(0, step % perEpoch * batch, batch);
-                    var images = trainImages.index_select(0, index);
-                    var labels = Dropped(trainLabels.index_select(0, index), s.LabelDropout);
+                    var (images, batchLabels) = batches.Take(step);
+                    var labels = LabelDropout.Apply(batchLabels, s.LabelDropout);
                     double rate = Trainer.LearningRate(s, step);
                     optimizerG.LearningRate = rate;
                     optimizerD.LearningRate = rate * discriminatorRate / s.LearningRate;
@@ -203,7 +187,6 @@ public static class AdversarialTrainer
         }
         finally
         {
-            order?.Dispose();
             pair.Dispose();
             averagedPair.Dispose();
         }
@@ -249,11 +232,4 @@ public static class AdversarialTrainer
 
     static long Count(object module) => ((nn.Module)module).parameters().Sum(p => p.numel());
 
-    /// <summary>Labels with each replaced by the null label with probability <paramref name="p"/> (Ho and Salimans 2022).</summary>
-    internal static Tensor Dropped(Tensor labels, double p)
-    {
-        if (p <= 0) return labels;
-        using Scalar dropout = p, nullLabel = Conditioning.NullLabel;
-        return labels.masked_fill(rand(labels.shape[0], device: labels.device).lt(dropout), nullLabel);
-    }
 }

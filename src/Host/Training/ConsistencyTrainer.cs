@@ -101,9 +101,9 @@ public static class ConsistencyTrainer
         trainingLog.Truncate(start);
         File.WriteAllText(Path.Combine(output, "training.resolved.json"), resolved.ToString(Formatting.Indented));
 
-        long n = trainImages.shape[0];
-        int batch = (int)Math.Min(s.BatchSize, n);
-        long perEpoch = Math.Max(1, n / batch);
+        using var batches = new TrainingBatches(trainImages, trainLabels, s.BatchSize, s.Seed);
+        long n = batches.Count;
+        int batch = batches.Batch;
         using var grid = new ConsistencyGrid(schedule, s.ConsistencySteps, device);
         var studentF = Denoiser(student.Network, trainable.Name);
         var targetF = Denoiser(target.Network, trainable.Name);
@@ -118,8 +118,6 @@ public static class ConsistencyTrainer
         int count = 0, lastSaved = start, step = start;
         double? lastLoss = null;
         string stopped = "completed";
-        Tensor? order = null;
-        long orderEpoch = -1;
         Dictionary<string, double> evaluation = [];
         student.Network.train();
         try
@@ -129,24 +127,10 @@ public static class ConsistencyTrainer
                 if (cancellation.IsCancellationRequested) { stopped = "cancelled"; break; }
                 if (s.MaxMinutes is double limit && session.Elapsed.TotalMinutes >= limit) { stopped = "time limit"; break; }
 
-                long epoch = step / perEpoch;
-                if (epoch != orderEpoch)
-                {
-                    order?.Dispose();
-                    using var shuffle = new Generator((ulong)StepSeeds.Of(s.Seed, StepSeeds.Epoch, epoch), CPU);
-                    using var permutation = randperm(n, generator: shuffle);
-                    order = permutation.to(device).DetachFromDisposeScope();
-                    orderEpoch = epoch;
-                }
-
                 using (var scope = NewDisposeScope())
                 {
-                    long seed = StepSeeds.Of(s.Seed, StepSeeds.Step, step);
-                    random.manual_seed(seed);
-                    if (device.type == DeviceType.CUDA) cuda.manual_seed(seed);
-                    var index = order!.narrow(0, step % perEpoch * batch, batch);
-                    var images = trainImages.index_select(0, index);
-                    var labels = Dropped(trainLabels.index_select(0, index), s.LabelDropout);
+                    var (images, batchLabels) = batches.Take(step);
+                    var labels = LabelDropout.Apply(batchLabels, s.LabelDropout);
                     double rate = Trainer.LearningRate(s, step);
                     optimizer.LearningRate = rate;
 
@@ -188,7 +172,6 @@ public static class ConsistencyTrainer
         }
         finally
         {
-            order?.Dispose();
             foreach (var m in new[] { student.Network, target.Network, teacher.Network, averaged.Network }) m?.Dispose();
         }
         log?.Invoke($"{stopped} at step {step} of {s.Steps}; checkpoint {checkpoint}");
@@ -332,11 +315,4 @@ public static class ConsistencyTrainer
         network as nn.Module<Tensor, Tensor, Tensor, Tensor>
         ?? throw new InvalidOperationException($"network '{name}' has role {Role} but no forward(x, step, labels)");
 
-    /// <summary>Labels with each replaced by the null label with probability <paramref name="p"/> (Ho and Salimans 2022).</summary>
-    static Tensor Dropped(Tensor labels, double p)
-    {
-        if (p <= 0) return labels;
-        using Scalar dropout = p, nullLabel = Conditioning.NullLabel;
-        return labels.masked_fill(rand(labels.shape[0], device: labels.device).lt(dropout), nullLabel);
-    }
 }

@@ -29,13 +29,7 @@ public sealed class DenoisingObjective : ITrainingObjective, IDisposable
             ?? throw new InvalidOperationException($"{network.GetType().Name} is not a denoiser: it has no forward(x, step, labels)");
         using var scope = NewDisposeScope();
         var (steps, noisy, eps) = table.Noise(images);
-        var conditions = labels;
-        if (labelDropout > 0)
-        {
-            using Scalar dropout = labelDropout, nullLabel = (long)Sampling.Conditioning.NullLabel;
-            var drop = rand(labels.shape[0], device: labels.device).lt(dropout);
-            conditions = labels.masked_fill(drop, nullLabel);
-        }
+        var conditions = LabelDropout.Apply(labels, labelDropout);
         var predicted = denoiser.forward(noisy, steps, conditions);
         return scope.MoveToOuter(nn.functional.mse_loss(predicted, eps));
     }

@@ -120,9 +120,9 @@ public static class ProgressiveDistillationTrainer
         trainingLog.Truncate(start);
         File.WriteAllText(Path.Combine(output, "training.resolved.json"), resolved.ToString(Formatting.Indented));
 
-        long n = trainImages.shape[0];
-        int batch = (int)Math.Min(s.BatchSize, n);
-        long perEpoch = Math.Max(1, n / batch);
+        using var batches = new TrainingBatches(trainImages, trainLabels, s.BatchSize, s.Seed);
+        long n = batches.Count;
+        int batch = batches.Batch;
         log?.Invoke($"{trainable.Name}: {student.parameters().Sum(q => q.numel())} parameters, teacher {teacherFile} ({teacherPrediction}), rounds {string.Join(" -> ", rounds)} steps, " +
                     $"{pd.StepsPerRound} optimizer steps each, batch {batch}, steps {start}..{total} on {device}");
 
@@ -132,8 +132,6 @@ public static class ProgressiveDistillationTrainer
         double? lastLoss = null;
         string stopped = "completed";
         string? checkpoint = null;
-        Tensor? order = null;
-        long orderEpoch = -1;
         DistillationRound? round = null;
         Dictionary<string, double> evaluation = [];
         student.train();
@@ -150,24 +148,10 @@ public static class ProgressiveDistillationTrainer
                     round = new DistillationRound(schedule, rounds[r], pd.Weighting, pd.ClipTeacher, device);
                 }
 
-                long epoch = step / perEpoch;
-                if (epoch != orderEpoch)
-                {
-                    order?.Dispose();
-                    using var shuffle = new Generator((ulong)StepSeeds.Of(s.Seed, StepSeeds.Epoch, epoch), CPU);
-                    using var permutation = randperm(n, generator: shuffle);
-                    order = permutation.to(device).DetachFromDisposeScope();
-                    orderEpoch = epoch;
-                }
-
                 using (var scope = NewDisposeScope())
                 {
-                    long seed = StepSeeds.Of(s.Seed, StepSeeds.Step, step);
-                    random.manual_seed(seed);
-                    if (device.type == DeviceType.CUDA) cuda.manual_seed(seed);
-                    var index = order!.narrow(0, step % perEpoch * batch, batch);
-                    var images = trainImages.index_select(0, index);
-                    var labels = AdversarialTrainer.Dropped(trainLabels.index_select(0, index), s.LabelDropout);
+                    var (images, batchLabels) = batches.Take(step);
+                    var labels = LabelDropout.Apply(batchLabels, s.LabelDropout);
                     double rate = LearningRate(s, pd, local);
                     optimizer.LearningRate = rate;
                     optimizer.ZeroGrad();
@@ -209,7 +193,6 @@ public static class ProgressiveDistillationTrainer
         }
         finally
         {
-            order?.Dispose();
             round?.Dispose();
             optimizer.Dispose();
             teacher.Dispose();

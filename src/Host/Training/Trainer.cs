@@ -109,9 +109,9 @@ public static class Trainer
         trainingLog.Truncate(start);
         File.WriteAllText(Path.Combine(output, "training.resolved.json"), resolved.ToString(Formatting.Indented));
 
-        long n = trainImages.shape[0];
-        int batch = (int)Math.Min(s.BatchSize, n);
-        long perEpoch = Math.Max(1, n / batch);
+        using var batches = new TrainingBatches(trainImages, trainLabels, s.BatchSize, s.Seed);
+        long n = batches.Count;
+        int batch = batches.Batch;
         log?.Invoke($"{trainable.Name}: {network.parameters().Sum(p => p.numel())} parameters, {n} training examples, batch {batch}, " +
                     $"steps {start}..{s.Steps} on {device}");
 
@@ -125,8 +125,6 @@ public static class Trainer
         int lossCount = 0, lastSaved = start, step = start;
         double? lastLoss = null;
         string stopped = "completed";
-        Tensor? order = null;
-        long orderEpoch = -1;
         Dictionary<string, double> evaluation = [];
         network.train();
         try
@@ -136,24 +134,10 @@ public static class Trainer
                 if (cancellation.IsCancellationRequested) { stopped = "cancelled"; break; }
                 if (s.MaxMinutes is double limit && session.Elapsed.TotalMinutes >= limit) { stopped = "time limit"; break; }
 
-                long epoch = step / perEpoch;
-                if (epoch != orderEpoch)
-                {
-                    order?.Dispose();
-                    using var generator = new Generator((ulong)StepSeeds.Of(s.Seed, StepSeeds.Epoch, epoch), CPU);
-                    using var permutation = randperm(n, generator: generator);
-                    order = permutation.to(device).DetachFromDisposeScope();
-                    orderEpoch = epoch;
-                }
-
                 using (var scope = NewDisposeScope())
                 {
-                    long seed = StepSeeds.Of(s.Seed, StepSeeds.Step, step);
-                    random.manual_seed(seed);
-                    if (device.type == DeviceType.CUDA) cuda.manual_seed(seed);
-                    var index = order!.narrow(0, step % perEpoch * batch, batch);
-                    var images = trainImages.index_select(0, index);
-                    var labels = trainLabels.index_select(0, index);
+                    var (images, batchLabels) = batches.Take(step);
+                    var labels = batchLabels;
 
                     double rate = LearningRate(s, step);
                     optimizer.LearningRate = rate;
@@ -194,7 +178,6 @@ public static class Trainer
         }
         finally
         {
-            order?.Dispose();
             (objective as IDisposable)?.Dispose();
             network.Dispose();
             averaged?.Network.Dispose();
