@@ -1,6 +1,7 @@
 using Pipeline.Models;
 using Pipeline.Options;
 using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;

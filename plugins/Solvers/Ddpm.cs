@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;

@@ -101,4 +101,33 @@ public class ThirdPartyPluginTests(PluginBuilds builds) : IClassFixture<PluginBu
         Assert.DoesNotContain(catalog.Entries, e => e.Name == "third-party-euler");
         Assert.Equal("ddim", catalog.Find(PluginKinds.Solver, "ddim").Name);
     }
+
+    [Fact]
+    public void APluginBuiltAgainstAnotherSolverKitMajorVersionIsRejectedNamingTheKit()
+    {
+        var catalog = PluginCatalog.Load([builds.KitIncompatible]);
+        var error = Assert.Single(catalog.Errors);
+        Assert.EndsWith("ThirdParty.Sampling.dll", error.File);
+        Assert.Contains("Pipeline.SolverKit 2.0.0", error.Reason);
+        Assert.Contains("major version 1", error.Reason);
+        Assert.Empty(catalog.Entries);
+    }
+
+    [Fact]
+    public void APluginUsesTheHostsSolverKitEvenWithItsOwnCopyBesideIt()
+    {
+        // dotnet build -o writes the referenced kit and contract next to the plugin; the loader skips them and the
+        // plugin's load context resolves both to the host's assemblies, so there is one kit in the process.
+        var folder = Path.Combine(builds.Current, "ThirdParty");
+        Assert.True(File.Exists(Path.Combine(folder, "Pipeline.SolverKit.dll")), "the build is expected to copy the kit beside the plugin");
+        var catalog = PluginCatalog.Load([builds.Current]);
+        Assert.Empty(catalog.Errors);
+        var entry = catalog.Find(PluginKinds.Solver, "third-party-euler");
+        var context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(entry.Implementation.Assembly)!;
+        Assert.NotSame(System.Runtime.Loader.AssemblyLoadContext.Default, context);
+        Assert.Same(typeof(Pipeline.SolverKit.StepLoop).Assembly, context.LoadFromAssemblyName(new("Pipeline.SolverKit")));
+        Assert.Same(typeof(IPluginExport).Assembly, context.LoadFromAssemblyName(new("Pipeline.Abstractions")));
+        // The built-in solvers ship without a copy too (plugins/Directory.Build.targets).
+        Assert.Empty(Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "plugins"), "Pipeline.SolverKit.*", SearchOption.AllDirectories));
+    }
 }

@@ -1,5 +1,5 @@
 using Pipeline.Training;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

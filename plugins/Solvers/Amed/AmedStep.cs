@@ -1,5 +1,5 @@
 using Pipeline.Plugins.Solvers.Pndm;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
 using TorchSharp;
@@ -45,7 +45,7 @@ public enum AmedBase
 internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
 {
     /// <summary>Slopes so far, newest first: eps_n (plain), or every t and s slope iPNDM combines.</summary>
-    readonly TensorHistory history = new(kind == AmedBase.Ipndm ? maxOrder : 1);
+    readonly MultistepHistory history = new(kind == AmedBase.Ipndm ? maxOrder : 1);
 
     /// <summary>DPM-Solver++: the data prediction at t_n, and at the grid point before it (s_{n-1}) with its lambda per sample.</summary>
     Tensor? data, previousData;
@@ -86,7 +86,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
         secondHalfFirstOrder = analytic || firstOrderToNext;
         if (kind != AmedBase.DpmSolverPp)
         {
-            history.Push(epsilon);
+            history.Push(t, epsilon);
             return;
         }
         data?.Dispose();

@@ -1,4 +1,5 @@
 using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Solvers;
 using TorchSharp;

@@ -4,6 +4,7 @@ using TorchSharp;
 using Pipeline.Optimizers;
 using Pipeline.Options;
 using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using static TorchSharp.torch;
 

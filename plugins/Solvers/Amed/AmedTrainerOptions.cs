@@ -1,4 +1,5 @@
 using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 

@@ -1,5 +1,5 @@
 using Pipeline.Options;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using Pipeline.Options;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Dpm;

@@ -1,4 +1,4 @@
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
 
@@ -27,13 +27,13 @@ internal static class MultistepDpmSolver
             {
                 history.Push(s, DpmModel.Output(context.Model, prediction, state.X, s.T));
                 var step = ExponentialStep.Between(prediction, s, t);
-                var (m0, m1, m2) = (history[0].Output, order > 1 ? history[1].Output : null, order > 2 ? history[2].Output : null);
+                var (m0, m1, m2) = (history[0], order > 1 ? history[1] : null, order > 2 ? history[2] : null);
                 var next = order switch
                 {
                     1 => DpmUpdates.FirstOrder(state.X, step, m0),
-                    2 => DpmUpdates.Multistep2(state.X, step, s.Lambda - history[1].Point.Lambda, m0, m1!, options.SolverType),
-                    _ => DpmUpdates.Multistep3(state.X, step, s.Lambda - history[1].Point.Lambda,
-                        history[1].Point.Lambda - history[2].Point.Lambda, m0, m1!, m2!, options.Multistep3),
+                    2 => DpmUpdates.Multistep2(state.X, step, s.Lambda - history.Time(1).Lambda, m0, m1!, options.SolverType),
+                    _ => DpmUpdates.Multistep3(state.X, step, s.Lambda - history.Time(1).Lambda,
+                        history.Time(1).Lambda - history.Time(2).Lambda, m0, m1!, m2!, options.Multistep3),
                 };
                 state.Replace(scope.MoveToOuter(next));
             }

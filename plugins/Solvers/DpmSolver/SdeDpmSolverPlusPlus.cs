@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Options;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
@@ -75,7 +75,7 @@ public sealed class SdeDpmSolverPlusPlus(SdeDpmSolverPlusPlusOptions options) : 
             {
                 history.Push(s, context.Model.Data(state.X, s.T));
                 state.Replace(scope.MoveToOuter(intoClean
-                    ? history[0].Output.clone()
+                    ? history[0].clone()
                     : Step(state.X, s, t, order, context, history)));
             }
             progress.Step(i, s.T, t.T, state.X, last: i == n - 1);
@@ -95,15 +95,15 @@ public sealed class SdeDpmSolverPlusPlus(SdeDpmSolverPlusPlusOptions options) : 
         double decay = Numerics.OneMinusExpNeg(2 * h);              // 1 - e^{-2h}
         double keep = t.Sigma / s.Sigma * Math.Exp(-h);             // sigma_t / sigma_s e^{-h}
         double c1 = t.Alpha * decay;
-        var next = Linear.Combine(keep, x, c1, history[0].Output);
+        var next = Linear.Combine(keep, x, c1, history[0]);
         if (order == 2)
         {
-            double r0 = (s.Lambda - history[1].Point.Lambda) / h;
+            double r0 = (s.Lambda - history.Time(1).Lambda) / h;
             // Weight of D_1: midpoint alpha_t (1 - e^{-2h}) / 2; heun alpha_t ((1 - e^{-2h}) / (-2h) + 1) = -alpha_t z phi_2(z), z = -2h.
             double wD1 = options.SolverType == DpmSolverType.Midpoint
                 ? 0.5 * c1
                 : -t.Alpha * PhiFunctions.ZPhi(2, -2 * h);
-            next.AddScaled_(wD1 / r0, history[0].Output).AddScaled_(-wD1 / r0, history[1].Output);
+            next.AddScaled_(wD1 / r0, history[0]).AddScaled_(-wD1 / r0, history[1]);
         }
         return next.AddScaled_(t.Sigma * Math.Sqrt(decay), context.Noise.NormalLike(x));
     }

@@ -1,4 +1,4 @@
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 
 namespace Pipeline.Plugins.Solvers.Dpm;

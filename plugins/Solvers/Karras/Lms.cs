@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
@@ -32,13 +32,13 @@ public sealed class Lms(LmsOptions options) : ISolver
 
     public Tensor Sample(SamplingContext context)
     {
-        using var history = new TensorHistory(options.Order);
+        using var history = new MultistepHistory(options.Order);
         var rho = TimePoint.Along(context.Schedule, context.Times).Select(p => p.Sigma / p.Alpha).ToArray();
         return StepLoop.Run(context, (x, step) =>
         {
             var (s, t) = (step.From, step.To);
             int i = step.Index;
-            history.Push(context.Model.Epsilon(x, s.T));
+            history.Push(s, context.Model.Epsilon(x, s.T));
             int k = history.Count;
             var nodes = Enumerable.Range(0, k).Select(j => rho[i - j]).ToArray();
             // sum_j w_j d_j = (rho_{i+1} - rho_i) sum_j (w_j / (rho_{i+1} - rho_i)) d_j: the transfer with normalised weights.

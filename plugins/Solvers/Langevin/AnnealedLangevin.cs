@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using TorchSharp;

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Options;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using TorchSharp;

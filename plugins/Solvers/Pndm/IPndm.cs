@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
@@ -31,11 +31,11 @@ public sealed class IPndm(IPndmOptions options) : ISolver
 
     public Tensor Sample(SamplingContext context)
     {
-        using var history = new TensorHistory(options.MaxOrder);
+        using var history = new MultistepHistory(options.MaxOrder);
         return StepLoop.Run(context, (x, step) =>
         {
             var (s, t) = (step.From, step.To);
-            history.Push(context.Model.Epsilon(x, s.T));
+            history.Push(s, context.Model.Epsilon(x, s.T));
             int order = step.IntoClean ? 1 : Math.Min(history.Count, options.MaxOrder);
             return PseudoLinearMultistep.Step(x, s, t, history, order);
         });

@@ -1,5 +1,5 @@
 using Pipeline.Options;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
@@ -33,13 +33,13 @@ public sealed class Plms : ISolver
 
     public Tensor Sample(SamplingContext context)
     {
-        using var history = new TensorHistory(PseudoLinearMultistep.MaxOrder);
+        using var history = new MultistepHistory(PseudoLinearMultistep.MaxOrder);
         var model = context.Model;
         return StepLoop.Run(context, (x, step) =>
         {
             var (s, t) = (step.From, step.To);
             var e = model.Epsilon(x, s.T);
-            history.Push(e);
+            history.Push(s, e);
             if (step.Index > 0 || step.IntoClean)
                 return PseudoLinearMultistep.Step(x, s, t, history, Math.Min(history.Count, PseudoLinearMultistep.MaxOrder));
 

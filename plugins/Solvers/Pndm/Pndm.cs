@@ -1,5 +1,5 @@
 using Pipeline.Options;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
@@ -37,13 +37,13 @@ public sealed class Pndm : ISolver
 
     public Tensor Sample(SamplingContext context)
     {
-        using var history = new TensorHistory(PseudoLinearMultistep.MaxOrder);
+        using var history = new MultistepHistory(PseudoLinearMultistep.MaxOrder);
         var model = context.Model;
         return StepLoop.Run(context, (x, step) =>
         {
             var (s, t) = (step.From, step.To);
             var e1 = model.Epsilon(x, s.T);
-            history.Push(e1);
+            history.Push(s, e1);
             if (!RungeKutta(context.Times, step.Index))
                 return PseudoLinearMultistep.Step(x, s, t, history, history.Count);
 

@@ -1,4 +1,4 @@
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Pndm;
@@ -26,6 +26,6 @@ internal static class PseudoLinearMultistep
     public static ReadOnlySpan<double> WeightsOf(int order) => Weights[order - 1];
 
     /// <summary>phi(x_s, e', s, t) with e' the order-<paramref name="order"/> combination of the newest entries of <paramref name="history"/>.</summary>
-    public static Tensor Step(Tensor x, TimePoint s, TimePoint t, TensorHistory history, int order) =>
+    public static Tensor Step(Tensor x, TimePoint s, TimePoint t, MultistepHistory history, int order) =>
         NoiseRatioStep.Apply(x, s, t, WeightsOf(order), history.Newest(order));
 }

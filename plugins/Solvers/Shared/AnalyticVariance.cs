@@ -1,5 +1,6 @@
 using Pipeline.Optimizers;
 using Pipeline.Sampling;
+using Pipeline.SolverKit;
 
 namespace Pipeline.Plugins.Solvers.Shared;
 

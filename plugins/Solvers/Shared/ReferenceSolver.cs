@@ -1,4 +1,5 @@
 using Pipeline.Plugins.Solvers.Dpm;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 
 namespace Pipeline.Plugins.Solvers.Shared;

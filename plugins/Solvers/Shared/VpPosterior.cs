@@ -1,3 +1,4 @@
+using Pipeline.SolverKit;
 using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Shared;

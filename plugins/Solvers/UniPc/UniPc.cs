@@ -1,5 +1,5 @@
 using Pipeline.Models;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
@@ -48,7 +48,7 @@ public sealed class UniPc(UniPcOptions options) : ISolver
             evaluatedAhead = false;
 
             if (step.IntoClean)
-                return Data ? history.Output(0).clone() : PredictionConversion.DataFromEpsilon(x, history.Output(0), s.Alpha, s.Sigma);
+                return Data ? history[0].clone() : PredictionConversion.DataFromEpsilon(x, history[0], s.Alpha, s.Sigma);
 
             // UniP-p.
             var predicted = history.Combine(p.XWeight, x, p.Predictor);

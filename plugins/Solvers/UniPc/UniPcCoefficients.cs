@@ -1,4 +1,4 @@
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 
 namespace Pipeline.Plugins.Solvers;
 

@@ -23,6 +23,17 @@ public sealed class PluginCatalog
     /// <summary>Major version of the contracts this host was built with; plugins must match it.</summary>
     public static int AbstractionsMajor => typeof(IPluginExport).Assembly.GetName().Version!.Major;
 
+    /// <summary>
+    /// The host's assemblies that every plugin shares instead of loading its own copy: the contract, the solver kit and
+    /// Common. A plugin built against another major version of any of them is refused, naming the assembly.
+    /// </summary>
+    public static IReadOnlyList<AssemblyName> SharedAssemblies { get; } =
+    [
+        typeof(IPluginExport).Assembly.GetName(),
+        typeof(Pipeline.SolverKit.StepLoop).Assembly.GetName(),
+        typeof(Pipeline.IO.NpyFile).Assembly.GetName(),
+    ];
+
     public static PluginCatalog Load(IEnumerable<string> folders, IPluginAssemblyLoader? loader = null)
     {
         loader ??= new McMasterPluginLoader();
@@ -46,13 +57,16 @@ public sealed class PluginCatalog
     /// Main assemblies of a plugin folder: each *.dll with a *.deps.json beside it, in the folder itself
     /// and in its direct subfolders (a folder of plugin folders, like the host's own plugins/). A *.dll
     /// that has no .deps.json and that no .deps.json beside it names as an asset is reported: it is most
-    /// likely a plugin copied without its dependency file, which cannot be loaded.
+    /// likely a plugin copied without its dependency file, which cannot be loaded. Copies of the host's shared
+    /// assemblies (<c>dotnet build -o</c> puts them beside the plugin) are skipped: the plugin gets the host's.
     /// </summary>
     IEnumerable<string> PluginFiles(string folder)
     {
         foreach (var dir in (string[])[folder, .. Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal)])
         {
-            var dlls = Directory.EnumerateFiles(dir, "*.dll").Order(StringComparer.Ordinal).ToList();
+            var dlls = Directory.EnumerateFiles(dir, "*.dll").Order(StringComparer.Ordinal)
+                .Where(f => !SharedAssemblies.Any(a => string.Equals(a.Name, Path.GetFileNameWithoutExtension(f), StringComparison.OrdinalIgnoreCase)))
+                .ToList();
             var plugins = dlls.Where(f => File.Exists(Path.ChangeExtension(f, ".deps.json"))).ToList();
             var named = plugins.SelectMany(f => DependencyFileCheck.AssetFileNames(Path.ChangeExtension(f, ".deps.json")))
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -73,12 +87,11 @@ public sealed class PluginCatalog
                 return;
             }
             var assembly = loader.Load(file);
-            var contracts = assembly.GetReferencedAssemblies()
-                .FirstOrDefault(a => a.Name == typeof(IPluginExport).Assembly.GetName().Name);
-            if (contracts is null) return; // not a plugin (a dependency that happens to have deps.json)
-            if (contracts.Version?.Major != AbstractionsMajor)
+            var references = assembly.GetReferencedAssemblies();
+            if (!references.Any(a => a.Name == SharedAssemblies[0].Name)) return; // not a plugin (a dependency that happens to have deps.json)
+            if (VersionProblem(references) is { } mismatch)
             {
-                errors.Add(new(file, $"built against Pipeline.Abstractions {contracts.Version}, but this host has {typeof(IPluginExport).Assembly.GetName().Version}; rebuild the plugin against major version {AbstractionsMajor}"));
+                errors.Add(new(file, mismatch));
                 return;
             }
             var container = new ContainerConfiguration().WithAssembly(assembly).CreateContainer();
@@ -93,6 +106,15 @@ public sealed class PluginCatalog
                 ? inner.Message : e.Message;
             errors.Add(new(file, $"failed to load: {reason}"));
         }
+    }
+
+    /// <summary>The first shared assembly the plugin references with another major version than the host's, as a message.</summary>
+    static string? VersionProblem(AssemblyName[] references)
+    {
+        foreach (var host in SharedAssemblies)
+            if (references.FirstOrDefault(a => a.Name == host.Name) is { } used && used.Version?.Major != host.Version!.Major)
+                return $"built against {host.Name} {used.Version}, but this host has {host.Version}; rebuild the plugin against major version {host.Version.Major}";
+        return null;
     }
 
     void Add(Lazy<IPluginExport, PluginMetadata> export, string file)

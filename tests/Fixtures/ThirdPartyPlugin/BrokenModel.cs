@@ -23,6 +23,10 @@ public sealed class NanModel(NanModelOptions options) : IDiffusionModel
     public long[]? SampleShape => options.SampleShape;
     public int? Classes => null;
 
-    public torch.Tensor Forward(torch.Tensor x, ModelTime time, torch.Tensor? labels) =>
-        time.T < options.NanBelow ? torch.full_like(x, double.NaN) : torch.zeros_like(x);
+    public torch.Tensor Forward(torch.Tensor x, ModelTime time, torch.Tensor? labels)
+    {
+        if (time.T >= options.NanBelow) return torch.zeros_like(x);
+        using Scalar nan = double.NaN;
+        return torch.full_like(x, nan);
+    }
 }

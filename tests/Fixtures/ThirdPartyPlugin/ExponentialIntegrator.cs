@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using Pipeline.Plugins;
+using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using TorchSharp;
 
@@ -14,24 +16,22 @@ public sealed class ExponentialIntegratorOptions
     public double Scale { get; set; } = 1.0;
 }
 
-/// <summary>x_t = (alpha_t / alpha_s) x_s - sigma_t (e^h - 1) eps, h = lambda_t - lambda_s (DPM-Solver-1).</summary>
+/// <summary>
+/// DPM-Solver-1 in data-prediction form, valid down to sigma_t = 0: x_t = (sigma_t / sigma_s) x_s + alpha_t (1 - e^{-h}) x0,
+/// h = lambda_t - lambda_s. The solver kit's loop owns x: it disposes the previous step's x and every temporary.
+/// </summary>
 public sealed class ExponentialIntegrator(ExponentialIntegratorOptions options) : ISolver
 {
-    public torch.Tensor Sample(SamplingContext context)
+    public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times) =>
+        TimesCheck.Problems("third-party-euler", schedule, times);
+
+    public bool OneStep => true;
+
+    public torch.Tensor Sample(SamplingContext context) => StepLoop.Run(context, (x, step) =>
     {
-        var s = context.Schedule;
-        var x = context.Initial.alias();
-        for (int i = 0; i < context.Steps; i++)
-        {
-            using var scope = torch.NewDisposeScope();
-            double from = context.Times[i], to = context.Times[i + 1];
-            var x0 = context.Model.Data(x, from);
-            // Data-prediction form, valid down to sigma_t = 0: x_t = (sigma_t/sigma_s) x_s + alpha_t (1 - e^{-h}) x0.
-            double ratio = s.Sigma(to) / s.Sigma(from);
-            double weight = to == 0 ? 1.0 : s.Alpha(to) * -double.ExpM1(-(s.Lambda(to) - s.Lambda(from)));
-            x = scope.MoveToOuter(x.mul(ratio).add_(x0, alpha: weight * options.Scale));
-            context.Completed(i, x);
-        }
-        return x;
-    }
+        var (s, t) = (step.From, step.To);
+        var x0 = context.Model.Data(x, s.T);
+        // 1 - e^{-h} is 1 on a step into t = 0 (h = +infinity), where alpha_t = 1.
+        return Linear.Combine(t.Sigma / s.Sigma, x, t.Alpha * Numerics.OneMinusExpNeg(step.H) * options.Scale, x0);
+    });
 }

@@ -4,7 +4,8 @@ namespace Pipeline.Tests.Support;
 
 /// <summary>
 /// Builds tests/Fixtures/ThirdPartyPlugin with the .NET SDK, as a third party would, once per test run:
-/// normally, and against a contracts assembly of another major version.
+/// normally, against a contracts assembly of another major version, and (on first use) against a solver kit of
+/// another major version.
 /// </summary>
 public sealed class PluginBuilds : IDisposable
 {
@@ -14,13 +15,19 @@ public sealed class PluginBuilds : IDisposable
     {
         Current = Build("current", "");
         Incompatible = Build("incompatible", "-p:AbstractionsVersion=2.0.0");
+        kitIncompatible = new(() => Build("kit-incompatible", "-p:SolverKitVersion=2.0.0"));
     }
+
+    readonly Lazy<string> kitIncompatible;
 
     /// <summary>A folder holding the plugin built against this host's contracts.</summary>
     public string Current { get; }
 
     /// <summary>A folder holding the plugin built against contracts of major version 2.</summary>
     public string Incompatible { get; }
+
+    /// <summary>A folder holding the plugin built against the host's contracts but a solver kit of major version 2.</summary>
+    public string KitIncompatible => kitIncompatible.Value;
 
     public static string RepoRoot
     {

@@ -41,7 +41,7 @@ public sealed class PolynomialEpsilon(INoiseSchedule schedule, double[][] coeffi
             for (int k = 1; k < n; k++)
                 if (k / (double)n > t && k / (double)n < s) cuts.Add(Rho(schedule, k / (double)n));
         cuts.Sort();
-        var rule = new Pipeline.Plugins.Solvers.Shared.GaussLegendre(16);
+        var rule = new Pipeline.SolverKit.GaussLegendre(16);
         double sum = 0;
         // The integrand is smooth in rho on each piece: 64 panels in all are exact to rounding.
         int panels = Math.Max(1, 64 / (cuts.Count - 1));

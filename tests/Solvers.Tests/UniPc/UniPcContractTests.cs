@@ -1,5 +1,5 @@
 using Pipeline.Plugins.Solvers;
-using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using Pipeline.Tests.TestSupport;

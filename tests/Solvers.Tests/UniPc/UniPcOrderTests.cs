@@ -54,7 +54,7 @@ public class UniPcOrderTests(ITestOutputHelper output)
         foreach (var schedule in new[] { MultistepOracle.VpLinear(), MultistepOracle.DiscreteLinear() })
             foreach (var prediction in new[] { UniPcPrediction.Data, UniPcPrediction.Noise })
             {
-                var points = Pipeline.Plugins.Solvers.Shared.TimePoint.Along(schedule, Harness.LogSnrTimes(schedule, 1, schedule.TMin, 8));
+                var points = Pipeline.SolverKit.TimePoint.Along(schedule, Harness.LogSnrTimes(schedule, 1, schedule.TMin, 8));
                 UniPcStep[] Plan(UniPcVariant variant) => UniPcCoefficients.Plan(
                     new UniPcOptions { Order = 3, Prediction = prediction, Variant = variant, LowerOrderFinal = false }, points);
                 var (bh1, bh2) = (Plan(UniPcVariant.Bh1), Plan(UniPcVariant.Bh2));

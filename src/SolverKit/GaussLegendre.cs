@@ -1,15 +1,19 @@
-namespace Pipeline.Plugins.Solvers.Shared;
+namespace Pipeline.SolverKit;
 
 /// <summary>
 /// Gauss-Legendre quadrature on the host: n nodes integrate polynomials of degree 2n - 1 exactly, and analytic
 /// integrands with an error that falls geometrically in n (Golub-Welsch / Newton on P_n; Abramowitz and Stegun 25.4.29).
 /// </summary>
-internal sealed class GaussLegendre
+public sealed class GaussLegendre
 {
-    /// <summary>Nodes in (-1, 1), ascending, and their weights.</summary>
+    /// <summary>Nodes in (-1, 1), ascending.</summary>
     public double[] Nodes { get; }
+
+    /// <summary>The weight of each node, in the order of <see cref="Nodes"/>; they sum to 2.</summary>
     public double[] Weights { get; }
 
+    /// <summary>The n-point rule.</summary>
+    /// <param name="n">The number of nodes, at least 1.</param>
     public GaussLegendre(int n)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
@@ -44,6 +48,9 @@ internal sealed class GaussLegendre
     }
 
     /// <summary>The integral of f over [a, b] by this rule.</summary>
+    /// <param name="f">The integrand.</param>
+    /// <param name="a">The lower limit.</param>
+    /// <param name="b">The upper limit.</param>
     public double Integrate(Func<double, double> f, double a, double b)
     {
         double mid = (a + b) / 2, half = (b - a) / 2, sum = 0;

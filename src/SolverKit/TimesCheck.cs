@@ -1,14 +1,22 @@
 using Pipeline.Schedules;
+using Pipeline.Solvers;
 
-namespace Pipeline.Plugins.Solvers.Shared;
+namespace Pipeline.SolverKit;
 
 /// <summary>What every solver asks of its times: enough steps, strictly decreasing, and the model evaluated only inside [TMin, TMax].</summary>
-internal static class TimesCheck
+public static class TimesCheck
 {
     /// <summary>Relative slack for times that sit on TMin or TMax up to rounding.</summary>
     const double Slack = 1e-9;
 
+    /// <summary>
+    /// What is wrong with <paramref name="times"/> for a solver, each problem a sentence that names the fix; empty when
+    /// they are fine. Return it from <see cref="ISolver.Check"/> (adding the method's own checks).
+    /// </summary>
     /// <param name="solver">Canonical name, for the messages.</param>
+    /// <param name="schedule">The run's noise schedule (its TMin and TMax).</param>
+    /// <param name="times">The run's times, from the noisiest to the last.</param>
+    /// <param name="minSteps">The fewest steps the method can take.</param>
     /// <param name="evaluatesLast">True when the model is evaluated at the final time too (Heun) unless it is 0.</param>
     public static IEnumerable<string> Problems(string solver, INoiseSchedule schedule, IReadOnlyList<double> times,
         int minSteps = 1, bool evaluatesLast = false)

@@ -1,4 +1,4 @@
-namespace Pipeline.Plugins.Solvers.Shared;
+namespace Pipeline.SolverKit;
 
 /// <summary>
 /// The phi functions of exponential integrators, phi_k(z) = (e^z - sum_{j&lt;k} z^j / j!) / z^k
@@ -7,7 +7,7 @@ namespace Pipeline.Plugins.Solvers.Shared;
 /// z phi_3 = (e^z - 1 - z - z^2/2) / z^2. Accurate near z = 0 (series) and finite at z = -infinity (a step into
 /// sigma = 0 in data prediction): z phi_1 = -1, z phi_k = -1/(k-1)! there.
 /// </summary>
-internal static class PhiFunctions
+public static class PhiFunctions
 {
     /// <summary>Below this |z| the series is used; above it the recurrence loses at most a few ulps for k &lt;= 4.</summary>
     const double SeriesRadius = 1.0;
@@ -16,6 +16,8 @@ internal static class PhiFunctions
     /// phi_k(x) itself (Hochbruck and Ostermann 2010, eq. (2.10)); series for |x| &lt; 1, recursion beyond.
     /// phi_k(-infinity) = 0 for k &gt;= 1.
     /// </summary>
+    /// <param name="k">k &gt;= 0.</param>
+    /// <param name="x">The argument.</param>
     public static double Phi(int k, double x)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -35,6 +37,8 @@ internal static class PhiFunctions
         return phi;
     }
 
+    /// <summary>n! as a double (1 for n &lt;= 1).</summary>
+    /// <param name="n">The argument.</param>
     public static double Factorial(int n)
     {
         double f = 1;
@@ -42,7 +46,9 @@ internal static class PhiFunctions
         return f;
     }
 
-    /// <summary>z phi_k(z) for k &gt;= 1.</summary>
+    /// <summary>z phi_k(z) for k &gt;= 1, the factor of the k-th Taylor term of an exponential integrator's step of size z.</summary>
+    /// <param name="k">k &gt;= 1.</param>
+    /// <param name="z">The step, -h for data prediction or h for noise prediction in the DPM-Solver family.</param>
     public static double ZPhi(int k, double z)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "k >= 1");
