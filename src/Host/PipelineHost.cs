@@ -73,6 +73,10 @@ public sealed class PipelineHost
     public ComposedPipeline Compose(string json, string? baseDirectory = null) =>
         Compose(PipelineDefinition.Parse(json, baseDirectory));
 
+    /// <summary>Composes a definition built in code; its relative paths are resolved against <paramref name="baseDirectory"/> (default: the current directory).</summary>
+    public ComposedPipeline Compose(PipelineSpec spec, string? baseDirectory = null) =>
+        Compose(spec.ToDefinition(baseDirectory));
+
     public RunResult Sample(ComposedPipeline pipeline, Action<RunProgress>? progress = null,
         CancellationToken cancellation = default, bool? recordTrajectory = null, bool synchronize = false) =>
         PipelineRunner.Run(pipeline, recordTrajectory ?? pipeline.Outputs.Trajectory, progress, cancellation, synchronize);

@@ -26,7 +26,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
     public ComposedPipeline Compose(PipelineDefinition definition)
     {
         var doc = definition.Document;
-        CheckSections(doc);
+        PipelineDefinition.CheckSections(doc);
 
         var files = new FileLedger(definition.BaseDirectory, doc[FileLedger.Section]);
         var sampling = doc["sampling"] is { } s ? OptionsBinder.Bind<SamplingSettings>(AsObject(s, "sampling"), "sampling") : new SamplingSettings();
@@ -97,16 +97,6 @@ public sealed class PipelineComposer(PluginCatalog catalog)
     {
         var services = new ServiceCollection().AddSingleton(environment).BuildServiceProvider();
         return BuildOne<T>(services, spec, kind, new FileLedger(environment.BaseDirectory, null));
-    }
-
-    static void CheckSections(JObject doc)
-    {
-        foreach (var prop in doc.Properties())
-            if (!PipelineDefinition.Sections.ContainsKey(prop.Name))
-                throw DefinitionError.At(prop, $"unknown section '{prop.Name}'.{NameSuggester.Hint(prop.Name, PipelineDefinition.Sections.Keys)} (sections: {string.Join(", ", PipelineDefinition.Sections.Keys)})");
-        foreach (var (name, required) in PipelineDefinition.Sections)
-            if (required && doc[name] is null)
-                throw DefinitionError.At(doc, $"the definition has no '{name}' section; add {{ \"{name}\": {{ \"type\": \"...\" }} }} (run 'list' for the names)", "$." + name);
     }
 
     T Build<T>(IServiceProvider services, FileLedger files, JObject doc, string section, string kind, JObject resolved) where T : class
@@ -266,7 +256,7 @@ public sealed class PipelineComposer(PluginCatalog catalog)
         return null;
     }
 
-    static JObject AsObject(JToken token, string section) => token as JObject
+    internal static JObject AsObject(JToken token, string section) => token as JObject
         ?? throw DefinitionError.At(token, $"'{section}' must be an object");
 
     static torch.ScalarType ToScalarType(SampleDType d) => d switch

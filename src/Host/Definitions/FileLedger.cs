@@ -21,10 +21,16 @@ public sealed class FileLedger
     public FileLedger(string baseDirectory, JToken? previous)
     {
         this.baseDirectory = baseDirectory;
-        if (previous is not null and not JObject)
-            throw DefinitionError.At(previous, "\"files\" must be an object of { \"<absolute path>\": { \"sha256\": ..., \"size\": ... } }, as a run writes it");
-        this.previous = (JObject?)previous;
+        this.previous = Checked(previous);
     }
+
+    /// <summary>A definition's "files" record, checked for shape; null when there is none.</summary>
+    public static JObject? Checked(JToken? record) => record switch
+    {
+        null => null,
+        JObject o => o,
+        _ => throw DefinitionError.At(record, "\"files\" must be an object of { \"<absolute path>\": { \"sha256\": ..., \"size\": ... } }, as a run writes it"),
+    };
 
     /// <summary>The files seen so far: { path: { sha256, size } }.</summary>
     public JObject Record => record;

@@ -91,14 +91,23 @@ public static class OptionsBinder
 
     static string JoinPath(JObject parent, string key) => DefinitionError.PathOf(parent) + "." + key;
 
-    static JToken ToJson(object? value) => value switch
+    /// <summary>
+    /// A value as a definition writes it: enums by their JSON names, lists as arrays, dictionaries with their keys as
+    /// given, other objects (options classes, anonymous objects) with each readable property under its JSON name.
+    /// </summary>
+    public static JToken ToJson(object? value) => value switch
     {
         null => JValue.CreateNull(),
+        JToken token => token.DeepClone(),
         Enum e => new JValue(EnumJson(e)),
         string s => new JValue(s),
         bool b => new JValue(b),
+        IDictionary map => new JObject(map.Keys.Cast<object>().Select(k => new JProperty(System.Convert.ToString(k, CultureInfo.InvariantCulture)!, ToJson(map[k])))),
         IEnumerable list => new JArray(list.Cast<object?>().Select(ToJson)),
-        _ => new JValue(value),
+        _ when value.GetType().IsPrimitive || value is decimal => new JValue(value),
+        _ => new JObject(value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
+            .Select(p => new JProperty(OptionsConventions.JsonName(p.Name), ToJson(p.GetValue(value))))),
     };
 
     static object? Convert(JToken token, Type type, string what)

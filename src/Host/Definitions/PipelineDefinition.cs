@@ -84,6 +84,17 @@ public sealed class PipelineDefinition
         throw DefinitionError.At(token, "\"pipeline\" must be a file name or an object");
     }
 
+    /// <summary>Every section of <paramref name="document"/> is known and every required one is there; else an error naming the place.</summary>
+    public static void CheckSections(JObject document)
+    {
+        foreach (var prop in document.Properties())
+            if (!Sections.ContainsKey(prop.Name))
+                throw DefinitionError.At(prop, $"unknown section '{prop.Name}'.{NameSuggester.Hint(prop.Name, Sections.Keys)} (sections: {string.Join(", ", Sections.Keys)})");
+        foreach (var (name, required) in Sections)
+            if (required && document[name] is null)
+                throw DefinitionError.At(document, $"the definition has no '{name}' section; add {{ \"{name}\": {{ \"type\": \"...\" }} }} (run 'list' for the names)", "$." + name);
+    }
+
     /// <summary>Extra plugin folders the definition names, resolved against its folder.</summary>
     public IReadOnlyList<string> PluginFolders()
     {
