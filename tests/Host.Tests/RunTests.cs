@@ -132,9 +132,14 @@ public class RunTests
         var host = new PipelineHost();
         using var p = host.Compose(Definitions.Gmm(steps: 5, sampling: "\"count\": 6, \"batchSize\": 4, \"seed\": 2"));
         var seen = new List<(int Batch, int Step, long Nfe)>();
-        using var r = host.Sample(p, progress: x => seen.Add((x.Batch, x.Step, x.Evaluations)));
+        double last = 0;
+        using var r = host.Sample(p, progress: x => { seen.Add((x.Batch, x.Step, x.Evaluations)); last = x.Fraction; });
         Assert.Equal(10, seen.Count);
+        // As RunProgress documents: Batch is an index from 0, Step a count from 1.
+        Assert.Equal((0, 1, 1L), seen[0]);
+        Assert.Equal((1, 1, 6L), seen[5]);
         Assert.Equal((1, 5, 10L), seen[^1]);
+        Assert.Equal(1.0, last);
         Assert.Equal(2, r.Batches);
     }
 
@@ -160,7 +165,10 @@ public class RunTests
         var r = Cli.Run("list", "solver");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("ddim", r.Out);
-        Assert.Contains("eta (a number, default 0", r.Out);
+        Assert.Contains("eta (a number in [0, 1], default 0.0)", r.Out);
+        var steps = Cli.Run("list", "time-steps").Out;
+        Assert.Contains("rho (a number in (0, 1000], default 7.0)", steps);
+        Assert.Contains("sigmaMin (a number > 0, default null)", steps);
         Assert.Equal(2, Cli.Run("list", "solvers").ExitCode);
     }
 }

@@ -5,7 +5,7 @@ using Pipeline.Plugins;
 namespace Pipeline.Host.Cli;
 
 /// <summary>
-/// `list [kind]`: plugins by kind with summaries and options (type, default, description), then the settings of the
+/// `list [kind]`: plugins by kind with summaries and options (type, range, default, description), then the settings of the
 /// definition's own sections ("sampling", "outputs"); `list sampling` or `list outputs` shows one of those.
 /// </summary>
 public static class ListCommand
@@ -55,7 +55,8 @@ public static class ListCommand
             var value = required ? "required"
                 : written[name] is { } v ? $"default {v.ToString(Newtonsoft.Json.Formatting.None)}" : "default null";
             var description = OptionsBinder.Describe(p) is { } d ? $": {d}" : "";
-            output.WriteLine($"{indent}{name} ({OptionsBinder.TypeName(p.PropertyType)}, {value}){description}");
+            var range = OptionRange.Of(p) is { } r && r.ToString() is { Length: > 0 } text ? " " + text : "";
+            output.WriteLine($"{indent}{name} ({OptionsBinder.TypeName(p.PropertyType)}{range}, {value}){description}");
         }
     }
 }

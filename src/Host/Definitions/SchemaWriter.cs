@@ -105,11 +105,7 @@ public static class SchemaWriter
             var name = OptionsConventions.JsonName(p.Name);
             var s = Of(p.PropertyType);
             if (OptionsBinder.Describe(p) is { } d) s["description"] = d;
-            if (p.GetCustomAttribute<RangeAttribute>() is { } range)
-            {
-                s["minimum"] = JToken.FromObject(range.Minimum);
-                s["maximum"] = JToken.FromObject(range.Maximum);
-            }
+            OptionRange.Of(p)?.WriteTo(s);
             if (p.GetCustomAttribute<RequiredAttribute>() is not null) required.Add(name);
             else if (defaults is not null && p.GetValue(defaults) is { } value)
                 s["default"] = OptionsBinder.Write(defaults)[name];
