@@ -1,9 +1,9 @@
 using Pipeline.Models;
 using Pipeline.Options;
 using Pipeline.Plugins.Solvers.Shared;
-using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
 

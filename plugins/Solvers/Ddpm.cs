@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using Pipeline.Plugins.Solvers.Shared;
-using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
 

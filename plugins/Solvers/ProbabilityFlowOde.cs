@@ -1,7 +1,7 @@
 using System.ComponentModel;
-using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
 

@@ -1,9 +1,9 @@
-using Pipeline.Training;
+using Pipeline;
 using Pipeline.SolverKit;
+using Pipeline.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Pipeline;
 
 namespace Pipeline.Plugins.Solvers.Amed;
 

@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Options;
-using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
 

@@ -1,10 +1,10 @@
+using Pipeline;
 using Pipeline.Plugins.Solvers.Pndm;
-using Pipeline.SolverKit;
 using Pipeline.Sampling;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using TorchSharp;
 using static TorchSharp.torch;
-using Pipeline;
 
 namespace Pipeline.Plugins.Solvers.Amed;
 

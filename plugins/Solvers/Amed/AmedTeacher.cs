@@ -1,6 +1,6 @@
 using Pipeline.Plugins.Solvers.Shared;
-using Pipeline.SolverKit;
 using Pipeline.Sampling;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;

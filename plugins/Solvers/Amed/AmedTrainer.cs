@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
-using TorchSharp;
 using Pipeline.Optimizers;
 using Pipeline.Options;
 using Pipeline.Plugins.Solvers.Shared;
-using Pipeline.SolverKit;
 using Pipeline.Sampling;
+using Pipeline.SolverKit;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Amed;

@@ -1,7 +1,7 @@
-using Pipeline.Plugins.Solvers.Shared;
-using Pipeline.SolverKit;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Pipeline.Plugins.Solvers.Shared;
+using Pipeline.SolverKit;
 
 namespace Pipeline.Plugins.Solvers.Amed;
 

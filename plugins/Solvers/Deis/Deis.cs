@@ -1,5 +1,5 @@
-using Pipeline.SolverKit;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
 

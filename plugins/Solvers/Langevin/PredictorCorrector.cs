@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Options;
-using Pipeline.SolverKit;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using Pipeline.Options;
-using Pipeline.SolverKit;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using Pipeline.Plugins.Solvers;
-using Pipeline.SolverKit;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Tests.TestSupport;
 using Pipeline.Tests.UniPc;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using Pipeline.Plugins.Solvers;
-using Pipeline.SolverKit;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using Pipeline.Tests.TestSupport;
 using Xunit.Abstractions;
