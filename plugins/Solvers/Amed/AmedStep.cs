@@ -60,11 +60,8 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
     /// replaced by y_T / sqrt(1 + rho_0^2) = x_T / sqrt(alpha_0^2 + sigma_0^2), the noise that x_T's own scale
     /// implies for unit-variance data; this saves the first evaluation.
     /// </summary>
-    public static Tensor AnalyticEpsilon(Tensor x, TimePoint t)
-    {
-        using Scalar scale = 1 / Math.Sqrt(t.Alpha * t.Alpha + t.Sigma * t.Sigma);
-        return x.mul(scale);
-    }
+    public static Tensor AnalyticEpsilon(Tensor x, TimePoint t) =>
+        Linear.Scale(1 / Math.Sqrt(t.Alpha * t.Alpha + t.Sigma * t.Sigma), x);
 
     /// <summary>The intermediate time s_n at fraction r of the way from t_n to t_{n+1} in log rho.</summary>
     public static TimePoint Intermediate(INoiseSchedule schedule, TimePoint from, TimePoint to, double r)
@@ -124,13 +121,13 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
     {
         if (kind == AmedBase.DpmSolverPp) return FromIntermediate(x, from, xS, [s], epsS, to);
         if (kind == AmedBase.Amed)
-            return (Scaled(x, to.Alpha / from.Alpha), Scaled(epsS, NoiseRatioStep.Increment(from, to)));
+            return (Linear.Scale(to.Alpha / from.Alpha, x), Linear.Scale(NoiseRatioStep.Increment(from, to), epsS));
         int order = Math.Min(history.Count + 1, maxOrder);
         var weights = PseudoLinearMultistep.WeightsOf(order);
         double increment = NoiseRatioStep.Increment(s, to);
-        var b = Scaled(epsS, increment * weights[0]);
+        var b = Linear.Scale(increment * weights[0], epsS);
         for (int j = 1; j < order; j++) b.AddScaled_(increment * weights[j], history[j - 1]);
-        return (Scaled(xS, to.Alpha / s.Alpha), b);
+        return (Linear.Scale(to.Alpha / s.Alpha, xS), b);
     }
 
     /// <summary>The same with per-sample s_b (only iPNDM's A and B depend on s).</summary>
@@ -217,7 +214,7 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
         if (kind == AmedBase.Amed) return newest ?? history[0];
         var slopes = (newest is null ? history.Newest(order) : [newest, .. history.Newest(order - 1)]);
         var weights = PseudoLinearMultistep.WeightsOf(order);
-        var sum = Scaled(slopes[0], weights[0]);
+        var sum = Linear.Scale(weights[0], slopes[0]);
         for (int j = 1; j < order; j++) sum.AddScaled_(weights[j], slopes[j]);
         return sum;
     }
@@ -232,19 +229,12 @@ internal sealed class AmedStep(AmedBase kind, int maxOrder) : IDisposable
     static Tensor PerSample(Tensor t, IEnumerable<double> v)
     {
         var values = v as double[] ?? v.ToArray();
-        if (values.Length == 1 || values.All(e => e == values[0])) return Scaled(t, values[0]);
+        if (values.Length == 1 || values.All(e => e == values[0])) return Linear.Scale(values[0], t);
         var shape = new long[t.dim()];
         Array.Fill(shape, 1L);
         shape[0] = t.shape[0];
         using var factors = tensor(values, ScalarType.Float64, t.device).to_type(t.dtype).reshape(shape);
         return t.mul(factors);
-    }
-
-    /// <summary>A new tensor v t, its Scalar freed at once rather than by the finalizer.</summary>
-    static Tensor Scaled(Tensor t, double v)
-    {
-        using Scalar s = v;
-        return t.mul(s);
     }
 
     public void Dispose()

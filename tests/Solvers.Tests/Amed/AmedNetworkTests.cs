@@ -68,7 +68,7 @@ public class AmedNetworkTests(ITestOutputHelper output)
             var model = new TestSupport.MixtureDenoiser(AmedProblem.Mixture, AmedProblem.Schedule);
             using var x = test.InitialNoise(0, test.Count);
             Assert.Equal(0, step);   // the first step reads x_T and the analytic eps
-            var from = SolverKit.TimePoint.At(AmedProblem.Schedule, network.Times[0]);
+            var from = Pipeline.SolverKit.TimePoint.At(AmedProblem.Schedule, network.Times[0]);
             using var input = AmedHead.StateInput(x, AmedStep.AnalyticEpsilon(x, from), from);
             var (r, c) = head!.Decide(input);
             Assert.True(r.Distinct().Count() > 1, "every sample got the same r");

@@ -80,7 +80,7 @@ public class AmedSolverTests
     {
         // A batch whose samples take different (r, c) equals each sample run alone with its own.
         double[] r = [0.2, 0.5, 0.5, 0.8], c = [1.0, 0.9, 1.1, 1.0];
-        var points = SolverKit.TimePoint.Along(AmedProblem.Schedule, Times);
+        var points = Pipeline.SolverKit.TimePoint.Along(AmedProblem.Schedule, Times);
         Tensor Run(Tensor x0, double[] rs, double[] cs)
         {
             var model = new MixtureDenoiser(AmedProblem.Mixture, AmedProblem.Schedule);
