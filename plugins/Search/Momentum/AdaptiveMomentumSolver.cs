@@ -1,8 +1,8 @@
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
-using Pipeline;
 
 namespace Pipeline.Plugins.Search.Momentum;
 
@@ -52,16 +52,18 @@ public sealed class AdaptiveMomentumSolver(ISolver inner, AdaptiveMomentumOption
 
     public Tensor Sample(SamplingContext context)
     {
-        var x = context.Initial.alias();
         Tensor? m = null, v = null;
         bool paced = options.PaceDecay < 1;
+        // The schedule's own alpha (not exp(log alpha) of the kit's time points), as the runs before the kit had it.
         var alphas = context.Times.Select(t => t == 0 ? 1.0 : context.Schedule.Alpha(t)).ToArray();
         // Explicit Scalars, disposed here: an implicit one is freed by the finalizer, possibly while native code reads it.
         using Scalar epsilon = options.Epsilon, decay = options.PaceDecay, fresh = 1 - options.PaceDecay;
         try
         {
-            for (int i = 0; i < context.Steps; i++)
+            // The kit's loop owns x and the step's dispose scope; the momentum state m, v is detached from it and kept here.
+            return StepLoop.Run(context, (x, s) =>
             {
+                int i = s.Index;
                 var step = new SamplingContext
                 {
                     Model = context.Model, Times = [context.Times[i], context.Times[i + 1]], Initial = x,
@@ -71,44 +73,31 @@ public sealed class AdaptiveMomentumSolver(ISolver inner, AdaptiveMomentumOption
                 var (history, update) = options.Weights == MomentumWeights.Convex
                     ? (Math.Pow(Math.Sin(angle), 2), Math.Pow(Math.Cos(angle), 2))
                     : (Math.Sin(angle), Math.Cos(angle));
-                Tensor next;
-                using (var scope = NewDisposeScope())
+                var plain = inner.Sample(step);
+                using Scalar toBar = 1 / alphas[i + 1], fromBar = -1 / alphas[i], wHistory = history, wUpdate = update, alpha = alphas[i + 1];
+                // d_i = x-bar_{i+1} - x-bar_i of the plain step.
+                var d = plain.mul(toBar).add_(x, fromBar);
+                var m1 = m is null ? d.mul(wUpdate) : m.mul(wHistory).add_(d, wUpdate);
+                var stepBar = m1;
+                Tensor? v1 = null;
+                if (paced)
                 {
-                    var plain = inner.Sample(step);
-                    using Scalar toBar = 1 / alphas[i + 1], fromBar = -1 / alphas[i], wHistory = history, wUpdate = update, alpha = alphas[i + 1];
-                    // d_i = x-bar_{i+1} - x-bar_i of the plain step.
-                    var d = plain.mul(toBar).add_(x, fromBar);
-                    var m1 = m is null ? d.mul(wUpdate) : m.mul(wHistory).add_(d, wUpdate);
-                    var stepBar = m1;
-                    Tensor? v1 = null;
-                    if (paced)
-                    {
-                        var r2 = MeanSquarePerSample(d);
-                        v1 = v is null ? r2 : v.mul(decay).add_(r2, fresh);
-                        // (r_i + epsilon) / (sqrt(v_i) + epsilon): exactly 1 while the update length is steady.
-                        var pace = r2.sqrt().Plus_(epsilon).div_(v1.sqrt().Plus_(epsilon));
-                        stepBar = m1.mul(pace);
-                    }
-                    next = plain.add(stepBar.sub(d), alpha);
-                    m?.Dispose();
-                    m = scope.MoveToOuter(m1);
-                    if (v1 is not null)
-                    {
-                        v?.Dispose();
-                        v = scope.MoveToOuter(v1);
-                    }
-                    scope.MoveToOuter(next);
+                    var r2 = MeanSquarePerSample(d);
+                    v1 = v is null ? r2 : v.mul(decay).add_(r2, fresh);
+                    // (r_i + epsilon) / (sqrt(v_i) + epsilon): exactly 1 while the update length is steady.
+                    var pace = r2.sqrt().Plus_(epsilon).div_(v1.sqrt().Plus_(epsilon));
+                    stepBar = m1.mul(pace);
                 }
-                x.Dispose();
-                x = next;
-                context.Completed(i, x);
-            }
-            return x;
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
+                var next = plain.add(stepBar.sub(d), alpha);
+                m?.Dispose();
+                m = m1.DetachFromDisposeScope();
+                if (v1 is not null)
+                {
+                    v?.Dispose();
+                    v = v1.DetachFromDisposeScope();
+                }
+                return next;
+            });
         }
         finally
         {
