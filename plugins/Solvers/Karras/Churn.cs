@@ -16,7 +16,7 @@ internal static class Churn
     public static (Tensor X, TimePoint Point) Apply(ChurnOptions options, SamplingContext context, Tensor x, SolverStep step)
     {
         var s = step.From;
-        double rho = s.Sigma / s.Alpha;
+        double rho = s.Rho;
         double gamma = options.SChurn > 0 && rho >= options.STmin && rho <= (options.STmax ?? double.PositiveInfinity)
             ? Math.Min(options.SChurn / context.Steps, Math.Sqrt(2) - 1)
             : 0;
@@ -31,7 +31,7 @@ internal static class Churn
         // x_hat = alpha_hat y_hat = (alpha_hat / alpha_s) x + alpha_hat sqrt(rho_hat^2 - rho^2) S_noise z, the square root
         // through the half log-SNRs of both points so it keeps its digits for small gamma (and is 0, not NaN, should the
         // inverse t(rho_hat) round below t_i).
-        double rhoHatOfPoint = hat.Sigma / hat.Alpha;
+        double rhoHatOfPoint = hat.Rho;
         double spread = rhoHatOfPoint * Math.Sqrt(Numerics.OneMinusExpNeg(Math.Max(0, 2 * (s.Lambda - hat.Lambda))));
         var xHat = Linear.Combine(hat.Alpha / s.Alpha, x, hat.Alpha * spread * options.SNoise, context.Noise.NormalLike(x));
         return (xHat, hat);
