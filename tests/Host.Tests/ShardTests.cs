@@ -75,7 +75,7 @@ public class ShardTests
 
         // The scores from the shards' feature sums equal those from all samples up to float64 rounding, which the Frechet
         // distance's matrix square root enlarges here: 22 samples of 128 features have a covariance of rank 21, whose
-        // zero eigenvalues come out as +-1e-16 of the largest (MergedStatisticsTests checks 400 samples to 1e-9).
+        // zero eigenvalues come out as rounding noise under the square root (MergedStatisticsTests: 400 samples, 1e-9).
         var fromSums = CliProcess.Run(temp.Path, "merge", "runs/sharded.shard-0-of-4", "runs/sharded.shard-1-of-4", "runs/sharded.shard-2-of-4",
             "runs/sharded.shard-3-of-4", "--output", "from-sums", "--metrics", "statistics");
         Assert.True(fromSums.ExitCode == 0, fromSums.Err);
