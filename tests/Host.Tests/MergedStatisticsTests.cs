@@ -68,7 +68,7 @@ public class MergedStatisticsTests
     [Fact]
     public void FrechetStatisticsFromMergedSumsEqualTheSingleProcessOnes()
     {
-        var root = RepoRoot();
+        var root = PluginBuilds.RepoRoot;
         var host = new PipelineHost();
         // LeNet one image at a time, so that parts and whole see the same float32 features (its kernels, like the UNet's,
         // round differently at other batch sizes); the test is then about the merge of the sums alone.
@@ -98,12 +98,5 @@ public class MergedStatisticsTests
         AssertClose(exact["diversity"], fromSums["diversity"], 1e-10, "diversity");
         // The distance goes through a matrix square root, which turns float64 rounding of the covariance into more.
         AssertClose(exact["frechet-distance"], fromSums["frechet-distance"], 1e-9, "frechet-distance");
-    }
-
-    static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "models", "mnist-unet.ckpt"))) return dir.FullName;
-        throw new InvalidOperationException("models/mnist-unet.ckpt not found above the test folder");
     }
 }

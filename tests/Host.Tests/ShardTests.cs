@@ -12,12 +12,6 @@ namespace Pipeline.Tests;
 /// </summary>
 public class ShardTests
 {
-    static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "models", "mnist-unet.ckpt"))) return dir.FullName;
-        throw new InvalidOperationException("models/mnist-unet.ckpt not found above the test folder");
-    }
 
     /// <summary>
     /// The UNet (batch-size-dependent kernels: shards must keep the single run's batches), a stochastic DDIM (every
@@ -47,7 +41,7 @@ public class ShardTests
     [Fact]
     public void FourShardProcessesMergeIntoTheFilesOfOneRunBitForBit()
     {
-        var root = RepoRoot();
+        var root = PluginBuilds.RepoRoot;
         using var temp = new TempFolder();
         var definition = temp.Write("sharded.json", UnetDefinition(root));
         var single = CliProcess.Run(temp.Path, "run", definition, "--output", "single", "--quiet");
