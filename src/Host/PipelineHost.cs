@@ -105,6 +105,16 @@ public sealed class PipelineHost
         return location.Target;
     }
 
+    /// <summary>Runs shard <paramref name="shard"/> of the definition into &lt;output folder&gt;.shard-K-of-N (see <see cref="Sharding.ShardRunner"/>).</summary>
+    public string RunShard(PipelineDefinition definition, Sharding.ShardSpec shard, string? outputDirectory = null, bool? overwrite = null,
+        Action<RunProgress>? progress = null, CancellationToken cancellation = default, Action<string>? notice = null) =>
+        Sharding.ShardRunner.Run(this, definition, shard, outputDirectory, overwrite, progress, cancellation, notice);
+
+    /// <summary>Merges shard folders into the files one run writes (see <see cref="Sharding.ShardMerger"/>).</summary>
+    public string Merge(IReadOnlyList<string> shardFolders, string? outputDirectory = null, bool overwrite = false,
+        Sharding.MergedMetrics metrics = Sharding.MergedMetrics.Samples, CancellationToken cancellation = default, Action<string>? notice = null) =>
+        Sharding.ShardMerger.Merge(this, shardFolders, outputDirectory, overwrite, metrics, cancellation, notice);
+
     /// <summary>Where <see cref="Run"/> writes: <paramref name="outputDirectory"/>, else outputs.directory, else runs/&lt;name&gt;.</summary>
     public static OutputLocation OutputOf(PipelineDefinition definition, string? outputDirectory = null) =>
         OutputLocation.Resolve(outputDirectory, (definition.Document["outputs"] as JObject)?["directory"], "$.outputs.directory", null,

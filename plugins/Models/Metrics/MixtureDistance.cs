@@ -34,7 +34,7 @@ public sealed class MixtureDistanceOptions
 /// With per-sample labels on a conditional mixture, each sample's target is its own component (the whole mixture for
 /// the null label -1) and the exact moments are those of that pooled population.
 /// </summary>
-public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
+public sealed class MixtureDistance(MixtureDistanceOptions options) : IMergeableMetric
 {
     public IEnumerable<string> Check(MetricPlan plan)
     {
@@ -44,15 +44,14 @@ public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
 
     public IReadOnlyDictionary<string, double> Score(MetricContext context)
     {
-        if (context.Model.Model is not GaussianMixtureModel gmm)
-            throw new PipelineInputException("the gmm-distance metric needs the analytic 'gmm' model; use another metric for other models", "$.model");
+        var gmm = Analytic(context.Model);
         var mixture = gmm.Mixture;
         int n = (int)context.Samples.shape[0], dim = mixture.Dimension;
         var components = Components(context.Labels, gmm, n);
 
         using var scope = NewDisposeScope();
         var x = context.Samples.to(float64).cpu().reshape(n, dim);
-        var (mean, covariance) = ExactMoments(mixture, components);
+        var (mean, covariance) = ExactMoments(mixture, ComponentCounts(components, mixture.Components));
         var sampleMean = x.mean([0]);
         var centred = x.sub(sampleMean);
         using Scalar degrees = (double)Math.Max(n - 1, 1);
@@ -77,6 +76,47 @@ public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
         };
     }
 
+    /// <summary>
+    /// The sums of the moment scores, for shards of a run: the samples' moment sums ("sample-*", <see cref="MomentSums"/>)
+    /// and how many samples target the whole mixture (entry 0) and each component k (entry k + 1).
+    /// </summary>
+    public MetricStatistics Accumulate(MetricContext context)
+    {
+        var gmm = Analytic(context.Model);
+        int n = (int)context.Samples.shape[0], dim = gmm.Mixture.Dimension;
+        using var x = context.Samples.reshape(n, dim);
+        var statistics = MomentSums.Add(new MetricStatistics(), "sample", x);
+        return statistics.Set("component-count", ComponentCounts(Components(context.Labels, gmm, n), gmm.Mixture.Components));
+    }
+
+    /// <summary>moment-error, mean-error and cov-error from the added sums; sliced-w2 needs the sorted samples themselves and is left out.</summary>
+    public IReadOnlyDictionary<string, double> Score(MetricStatistics statistics, MetricPlan plan)
+    {
+        var gmm = Analytic(plan.Model);
+        using var scope = NewDisposeScope();
+        var (sampleMean, sampleCovariance) = MomentSums.Moments(statistics, "sample");
+        var (mean, covariance) = ExactMoments(gmm.Mixture, statistics["component-count"]);
+        double meanError = sampleMean.sub(mean).Squared().sum().item<double>();
+        double covError = sampleCovariance.sub(covariance).Squared().sum().item<double>();
+        return new Dictionary<string, double>
+        {
+            ["moment-error"] = Math.Sqrt(meanError + covError),
+            ["mean-error"] = Math.Sqrt(meanError),
+            ["cov-error"] = Math.Sqrt(covError),
+        };
+    }
+
+    /// <summary>Entry 0: samples targeting the whole mixture; entry k + 1: samples targeting component k.</summary>
+    static double[] ComponentCounts(int[] components, int kCount)
+    {
+        var counts = new double[kCount + 1];
+        foreach (int c in components) counts[c + 1] += 1;
+        return counts;
+    }
+
+    static GaussianMixtureModel Analytic(Sampling.IConditionalDenoiser model) => model.Model as GaussianMixtureModel
+        ?? throw new PipelineInputException("the gmm-distance metric needs the analytic 'gmm' model; use another metric for other models", "$.model");
+
     /// <summary>Each sample's target component, or -1 for the whole mixture.</summary>
     static int[] Components(Tensor? labels, GaussianMixtureModel gmm, int n)
     {
@@ -85,15 +125,14 @@ public sealed class MixtureDistance(MixtureDistanceOptions options) : IMetric
         return cpu.data<long>().Select(l => (int)l).ToArray();
     }
 
-    /// <summary>Mean and covariance of the population whose sample i follows its component (or the mixture).</summary>
-    static (Tensor Mean, Tensor Covariance) ExactMoments(GaussianMixture mixture, int[] components)
+    /// <summary>Mean and covariance of the population whose samples follow their components (or the mixture), counted as <see cref="ComponentCounts"/>.</summary>
+    static (Tensor Mean, Tensor Covariance) ExactMoments(GaussianMixture mixture, double[] counts)
     {
         int dim = mixture.Dimension, kCount = mixture.Components;
+        double n = counts.Sum();
         // Weight of each component in the pooled population.
         var weights = new double[kCount];
-        foreach (int c in components)
-            if (c < 0) for (int k = 0; k < kCount; k++) weights[k] += mixture.Weights[k] / components.Length;
-            else weights[c] += 1.0 / components.Length;
+        for (int k = 0; k < kCount; k++) weights[k] = (counts[0] * mixture.Weights[k] + counts[k + 1]) / n;
         var mean = new double[dim];
         var second = new double[dim, dim];
         for (int k = 0; k < kCount; k++)

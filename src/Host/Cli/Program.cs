@@ -15,7 +15,8 @@ public static class Program
         pipeline - sample from diffusion models with pluggable solvers
 
         Usage:
-          pipeline run <definition.json> [--output DIR] [--overwrite] [--plugins DIR]... [--quiet]
+          pipeline run <definition.json> [--output DIR] [--overwrite] [--plugins DIR]... [--quiet] [--shard K/N]
+          pipeline merge <shard folder>... [--output DIR] [--overwrite] [--metrics samples|statistics]
           pipeline validate <definition.json | optimization.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
@@ -28,6 +29,10 @@ public static class Program
           run       compose the definition, sample, and write samples.npy, report.json,
                     definition.resolved.json (and grid.png for images, trajectory.npy on request)
                     into the output folder (default: outputs.directory, else runs/<name>)
+                    --shard K/N (K from 0): only shard K's samples, into <folder>.shard-K-of-N
+                    with shard.json (docs/scale.md)
+          merge     check shard folders (one definition, every shard once, checksums) and write
+                    the files one run writes (default folder: their name without .shard-K-of-N)
           validate  check a definition against the loaded plugins without running it
           schema    print a JSON Schema of definitions for the loaded plugins
           list      plugins by kind (model, noise-schedule, time-steps, solver, guidance,
@@ -50,7 +55,7 @@ public static class Program
         Exit codes: 0 success, 1 failure, 2 input error (nothing written), 130 cancelled.
         """;
 
-    static readonly HashSet<string> ValueOptions = ["output", "plugins", "repeat", "steps"];
+    static readonly HashSet<string> ValueOptions = ["output", "out", "plugins", "repeat", "steps", "shard", "metrics"];
     static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory"];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -69,6 +74,7 @@ public static class Program
             return a.Command switch
             {
                 "run" => RunCommand(host, a, stdout, stderr, cancel.Token),
+                "merge" => MergeCommand.Run(host, a, stdout, stderr, cancel.Token),
                 "validate" => Validate(host, a, stdout, stderr),
                 "schema" => Schema(host, a, stdout),
                 "list" => ListCommand.Write(host, a.Positional.FirstOrDefault(), stdout),
@@ -79,7 +85,7 @@ public static class Program
                 "optimize" or "search" => OptimizeCommand.Run(host, a, stdout, stderr, cancel.Token),
                 "bench" => BenchCommand.Run(host, Definition(a), PositiveInt(a.Value("repeat") ?? "3", "--repeat"),
                     (a.Value("steps") ?? "10,50").Split(',').Select(s => PositiveInt(s, "--steps")).ToList(), stdout),
-                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "validate", "schema", "list", "bench", "compare", "train", "optimize", "search"])} Run with --help for usage."),
+                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "merge", "validate", "schema", "list", "bench", "compare", "train", "optimize", "search"])} Run with --help for usage."),
             };
         }
         catch (PipelineInputException e)
@@ -117,7 +123,9 @@ public static class Program
         var definition = Definition(a);
         WarnAboutPlugins(host.CatalogFor(definition), stderr);
         var bar = a.Has("quiet") ? null : new ProgressBar(stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
-        var folder = host.Run(definition, a.Value("output"), a.Has("overwrite") ? true : null, bar is null ? null : bar.Report, cancel, stderr.WriteLine);
+        var folder = a.Value("shard") is { } shard
+            ? host.RunShard(definition, Sharding.ShardSpec.Parse(shard), a.Value("output"), a.Has("overwrite") ? true : null, bar is null ? null : bar.Report, cancel, stderr.WriteLine)
+            : host.Run(definition, a.Value("output"), a.Has("overwrite") ? true : null, bar is null ? null : bar.Report, cancel, stderr.WriteLine);
         stdout.WriteLine($"wrote {folder}");
         return Ok;
     }

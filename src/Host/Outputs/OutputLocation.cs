@@ -49,6 +49,9 @@ public sealed class OutputLocation
         return new OutputLocation(Full(defaultFolder, null, "$.name", null), "$.name", null);
     }
 
+    /// <summary>The folder beside this one whose name adds <paramref name="suffix"/> (a shard's), chosen by the same setting.</summary>
+    public OutputLocation WithSuffix(string suffix) => new(Full(Target + suffix, null, Source, token), Source, token);
+
     /// <summary>An input error about this location, placed at the setting that chose it.</summary>
     public PipelineInputException Error(string message)
     {

@@ -14,15 +14,18 @@ public static class PipelineRunner
     /// <param name="synchronize">Wait for the device after each model evaluation so model time is exact (benchmarks).</param>
     /// <param name="times">Times to run at instead of the pipeline's (offline optimizers try candidates this way).</param>
     /// <param name="solver">A solver to run instead of the pipeline's.</param>
+    /// <param name="range">The samples to run (a shard); null = all. It starts at a batch boundary, so its batches are
+    /// those of the whole run.</param>
     public static RunResult Run(ComposedPipeline pipeline, bool recordTrajectory = false,
         Action<RunProgress>? progress = null, CancellationToken cancellation = default, bool synchronize = false,
-        IReadOnlyList<double>? times = null, ISolver? solver = null)
+        IReadOnlyList<double>? times = null, ISolver? solver = null, SampleRange? range = null)
     {
         var env = pipeline.Environment;
         times ??= pipeline.Times;
         solver ??= pipeline.Solver;
-        int count = pipeline.Count, batchSize = pipeline.BatchSize;
-        int batches = (count + batchSize - 1) / batchSize;
+        var samplesToRun = range ?? new SampleRange(0, pipeline.Count);
+        int first = samplesToRun.Start, end = samplesToRun.End, batchSize = pipeline.BatchSize;
+        int batches = (samplesToRun.Count + batchSize - 1) / batchSize;
         int steps = times.Count - 1;
         long totalEvaluations = (long)solver.Evaluations(times) * batches;
         var samples = new List<torch.Tensor>();
@@ -37,7 +40,7 @@ public static class PipelineRunner
         {
             for (int b = 0; b < batches; b++)
             {
-                int start = b * batchSize, size = Math.Min(batchSize, count - start);
+                int start = first + b * batchSize, size = Math.Min(batchSize, end - start);
                 using var scope = torch.NewDisposeScope();
                 using var noise = new PerSampleNoise(pipeline.Seeds[start..(start + size)], env.Device, env.DType);
                 var x = InitialState.Of(pipeline, noise, start, size, times[0]);

@@ -6,6 +6,7 @@ using Pipeline.Options;
 using Pipeline.Plugins.Models.Mnist.Checkpoints;
 using Pipeline.Plugins.Models.Mnist.Data;
 using Pipeline.Plugins.Models.Mnist.Networks;
+using Pipeline.Plugins.Models.Metrics;
 using Pipeline.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,7 +38,7 @@ public sealed class MnistFidOptions
 /// samples the LeNet classifies as their label, "accuracy", higher is better. With N samples the distance
 /// carries an estimation bias of order 1/N; compare runs with the same N.
 /// </summary>
-public sealed class MnistFid : IMetric, IDisposable
+public sealed class MnistFid : IMergeableMetric, IDisposable
 {
     static readonly ConcurrentDictionary<(string, string), (double[] Mean, double[] Covariance, long Count, double[] ClassSpread)> References = new();
 
@@ -115,6 +116,68 @@ public sealed class MnistFid : IMetric, IDisposable
             if (Accuracy(images, labels, context.Cancellation) is double accuracy) scores["accuracy"] = accuracy;
             if (Diversity(features, labels) is double diversity) scores["diversity"] = diversity;
         }
+        return scores;
+    }
+
+    /// <summary>
+    /// The sums the scores need, for shards of a run: the feature moment sums ("feature-*", <see cref="MomentSums"/>) and,
+    /// with labels, the labelled and correctly classified counts and per class c below the held-out classes its count,
+    /// feature sum and sum of squared feature norms, from which tr Cov_c = (q_c - |s_c|^2 / n_c) / (n_c - 1).
+    /// </summary>
+    public MetricStatistics Accumulate(MetricContext context)
+    {
+        using var scope = NewDisposeScope();
+        var images = Images(context.Samples);
+        var features = Features(images, context.Cancellation).to_type(float64);
+        var statistics = MomentSums.Add(new MetricStatistics(), "feature", features);
+        if (context.Labels is not { } labels) return statistics;
+        var wanted = labels.to_type(int64).cpu();
+        using Scalar zero = 0L;
+        var labelled = wanted.ge(zero);
+        var predicted = Predict(images, context.Cancellation);
+        statistics.Set("labelled", [labelled.sum().item<long>()]);
+        statistics.Set("correct", [predicted.eq(wanted).logical_and(labelled).sum().item<long>()]);
+        int classes = referenceSpread.Length;
+        long d = features.shape[1];
+        var counts = new double[classes];
+        var sums = new double[classes * d];
+        var squares = new double[classes];
+        for (int c = 0; c < classes; c++)
+        {
+            using Scalar label = (long)c;
+            var rows = features.index_select(0, wanted.eq(label).nonzero().squeeze(1));
+            counts[c] = rows.shape[0];
+            rows.sum([0]).data<double>().ToArray().CopyTo(sums, c * d);
+            squares[c] = rows.Squared().sum().item<double>();
+        }
+        return statistics.Set("class-count", counts).Set("class-feature-sum", sums).Set("class-square-sum", squares);
+    }
+
+    /// <summary>The scores of <see cref="Score(MetricContext)"/> from the added sums of every shard.</summary>
+    public IReadOnlyDictionary<string, double> Score(MetricStatistics statistics, MetricPlan plan)
+    {
+        using var scope = NewDisposeScope();
+        var (mean, covariance) = MomentSums.Moments(statistics, "feature");
+        var scores = new Dictionary<string, double>
+        {
+            ["frechet-distance"] = FrechetDistance.Between(mean, covariance, referenceMean, referenceCovariance),
+        };
+        if (!statistics.Sums.ContainsKey("labelled")) return scores;
+        double labelled = statistics["labelled"][0];
+        if (labelled > 0) scores["accuracy"] = statistics["correct"][0] / labelled;
+        var counts = statistics["class-count"];
+        var sums = statistics["class-feature-sum"];
+        var squares = statistics["class-square-sum"];
+        int d = sums.Length / Math.Max(1, counts.Length);
+        var ratios = new List<double>();
+        for (int c = 0; c < counts.Length; c++)
+        {
+            if (counts[c] < 2 || !(referenceSpread[c] > 0)) continue;
+            double norm = 0;
+            for (int j = 0; j < d; j++) norm += sums[c * d + j] * sums[c * d + j];
+            ratios.Add((squares[c] - norm / counts[c]) / (counts[c] - 1) / referenceSpread[c]);
+        }
+        if (ratios.Count > 0) scores["diversity"] = ratios.Average();
         return scores;
     }
 
