@@ -10,7 +10,10 @@ cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-artifacts/packages}")
 mkdir -p "$out"
 rid=${PIPELINE_TOOL_RIDS:-$(dotnet --info | awk '/^ *RID:/ {print $2; exit}')}
-pack() { dotnet pack "$@" -c Release -o "$out" -nologo -v:q -p:PackageOutputPath="$out"; }
+# PIPELINE_VERSION: the version of every package (default: Version in Directory.Build.props).
+version=()
+[ -n "${PIPELINE_VERSION:-}" ] && version=(-p:Version="$PIPELINE_VERSION")
+pack() { dotnet pack "$@" -c Release -o "$out" -nologo -v:q -p:PackageOutputPath="$out" "${version[@]}"; }
 pack src/Abstractions/Abstractions.csproj
 pack src/Host/Host.csproj
 pack src/Cli/Cli.csproj -p:ToolPackageRuntimeIdentifiers="$rid"

@@ -18,12 +18,12 @@ public class MySolverTests
     static string Definition(int steps, double scale = 1.0) => $$"""
         {
           "model": { "type": "gmm", "weights": [0.2, 0.5, 0.3],
-                     "means": [[-2, 0], [1, 1.5], [1.5, -1.5]], "stds": [[0.3], [0.5], [0.4, 0.2]] },
-          "noiseSchedule": { "type": "vp-linear" },
+                     "means": [[-2, 0], [1, 1.5], [1.5, -1.5]], "stds": [[0.5], [0.5], [0.5]] },
+          "noiseSchedule": { "type": "discrete", "betaSchedule": "linear" },
           "timeSteps": { "type": "logsnr-uniform", "steps": {{steps}} },
           "solver": { "type": "mysolver", "scale": {{scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}} },
           "metrics": [{ "type": "exact-ode-error" }],
-          "sampling": { "count": 256, "batchSize": 256, "seed": 0, "device": "cpu", "dtype": "float64" }
+          "sampling": { "count": 64, "batchSize": 64, "seed": 0, "device": "cpu", "dtype": "float64" }
         }
         """;
 
@@ -39,16 +39,17 @@ public class MySolverTests
     [Fact]
     public void ConvergesAtFirstOrder()
     {
-        double coarse = Error(20), fine = Error(40);
-        // Halving the step halves a first-order error: the observed order log2(coarse / fine) is near 1.
+        // Halving the step halves a first-order error: the observed order log2(coarse / fine) is near 1 once the
+        // steps are short enough (DDIM here: 0.13, 0.077, 0.031, 0.015, 0.0072 at 25 to 400 steps; orders 0.7, 1.3, 1.1, 1.0).
+        double coarse = Error(100), fine = Error(200);
         Assert.InRange(Math.Log2(coarse / fine), 0.8, 1.3);
-        Assert.True(fine < 0.05, $"error {fine} after 40 steps");
+        Assert.True(fine < 0.03, $"error {fine} after 200 steps");
     }
 
     [Fact]
     public void AWrongStepIsSeen()
     {
         // The check can fail: a solver whose step is off by 10% does not converge to the exact solution.
-        Assert.True(Error(40, scale: 1.1) > 5 * Error(40));
+        Assert.True(Error(200, scale: 1.1) > 5 * Error(200));
     }
 }
