@@ -58,7 +58,7 @@ check "dotnet tool install Pipeline.Cli" dotnet tool install --tool-path "$tools
 check "the tool runs: pipeline --version" "$tools/pipeline" --version
 
 # The mixture of examples/gmm-ddim.json, sampled with the new solver.
-sed -e 's/"type": "ddim", "eta": 0.0/"type": "checksolver"/' -e 's#"directory": "runs/gmm-ddim"#"directory": "out/tool-run"#' \
+sed -e 's/"type": "ddim", "eta": 0.0/"type": "checksolver"/' -e 's#"directory": "[^"]*"#"directory": "out/tool-run"#' \
   "$repo/examples/gmm-ddim.json" > "$work/with-solver.json"
 new_start=$(date +%s%N)
 check "dotnet new pipeline-solver -n CheckSolver" dotnet new pipeline-solver -n CheckSolver -o "$work/CheckSolver" --debug:custom-hive "$hive" || finish
@@ -84,7 +84,7 @@ check "pipeline run with the new model and guidance" "$tools/pipeline" run "$wor
 check "dotnet new console" dotnet new console -n Embed -o "$work/Embed" --debug:custom-hive "$hive"
 cp "$repo/scripts/sdk-check/Embed.cs" "$work/Embed/Program.cs"
 check "dotnet add package Pipeline.Host" dotnet add "$work/Embed" package Pipeline.Host --version "$version"
-sed -e 's#"directory": "runs/gmm-ddim"#"directory": "out/unused"#' "$repo/examples/gmm-ddim.json" > "$work/embedded.json"
+sed -e 's#"directory": "[^"]*"#"directory": "out/unused"#' "$repo/examples/gmm-ddim.json" > "$work/embedded.json"
 check "the console app builds" dotnet build "$work/Embed" -nologo -v:q
 if dotnet run --project "$work/Embed" --no-build -- "$work/embedded.json" "$work/out/embedded" "$work/out/tool-run/samples.npy" > "$work/embed.log" 2>&1; then
   embed_status=0; else embed_status=$?; fi
