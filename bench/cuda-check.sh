@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CUDA check on a machine with PyTorch (CUDA) and no .NET. Expects, prepared by bench/cuda-prepare.sh:
 #   .device/dotnet-runtime.tar.xz  the .NET runtime (dotnet, host/, shared/Microsoft.NETCore.App)
-#   .device/app/                   `dotnet publish src/Host -p:ExternalLibTorch=true` (no libtorch inside)
+#   .device/app/                   `dotnet publish src/Cli -p:ExternalLibTorch=true` (no libtorch inside)
 # Runs the example on CUDA and on the CPU (both through PyTorch's libtorch), compares the samples,
 # benchmarks per-step time, and checks the error for a missing CUDA device. Results go to $OUT.
 set -u
@@ -11,7 +11,7 @@ tar -xJf .device/dotnet-runtime.tar.xz -C /tmp/dotnet
 export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1
 export PIPELINE_LIBTORCH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib
 export LD_LIBRARY_PATH=$PIPELINE_LIBTORCH:${LD_LIBRARY_PATH:-}
-app=.device/app/Pipeline.Host.dll
+app=.device/app/Pipeline.Cli.dll
 log=$out/cuda-check.log
 exec > >(tee "$log") 2>&1
 

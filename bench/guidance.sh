@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Per-step cost of guidance against unguided conditional sampling, all measured in one go on one machine:
 # bench/guidance-{none,cfg,classifier,cfg-threshold}.json (a 64-value, 10-component conditional mixture, DDIM 20 steps,
-# 4096 samples in one batch). Usage: bench/guidance.sh [pipeline command...] (default: dotnet run --project src/Host -c Release --)
+# 4096 samples in one batch). Usage: bench/guidance.sh [pipeline command...] (default: dotnet run --project src/Cli -c Release --)
 # DEVICE=cpu|cuda overrides the definitions' "auto"; COUNT=N runs N samples in one batch instead of 4096; REPEAT=N runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ $# -gt 0 ]; then cmd=("$@"); else cmd=(dotnet run --project src/Host -c Release --); fi
+if [ $# -gt 0 ]; then cmd=("$@"); else cmd=(dotnet run --project src/Cli -c Release --); fi
 tmp=$(mktemp -d)
 declare -A total model
 for name in none cfg classifier cfg-threshold; do

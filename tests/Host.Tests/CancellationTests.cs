@@ -120,7 +120,7 @@ public class CancellationTests
         var file = dir.Write("long.json", Definitions.Gmm(steps: 3, sampling: "\"count\": 2000, \"seed\": 1",
             extra: ",\n\"metrics\": [{ \"type\": \"reference-ode-error\", \"steps\": 100000, \"batchSize\": 1 }]"));
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll"), "run", file, "--output", dir.File("out") }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Pipeline.Cli.dll"), "run", file, "--output", dir.File("out") }) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var err = new System.Text.StringBuilder();

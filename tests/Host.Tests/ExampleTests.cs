@@ -21,7 +21,9 @@ public class ExampleTests
     [MemberData(nameof(Examples))]
     public void EveryExampleValidatesAsItIs(string name)
     {
-        var r = Cli.Run("validate", Path.Combine(PluginBuilds.RepoRoot, "examples", name));
+        // The examples write into the repository's runs/ folder, which a developer's own runs may already hold.
+        using var dir = new TempFolder();
+        var r = Cli.Run("validate", Path.Combine(PluginBuilds.RepoRoot, "examples", name), "--output", dir.File("out"));
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.StartsWith("ok:", r.Out);
     }

@@ -23,9 +23,38 @@ public class PluginDependencyFileTests
             File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
         var deps = Path.Combine(folder, "Pipeline.Plugins.Solvers.deps.json");
         var json = JsonNode.Parse(File.ReadAllText(deps))!.AsObject();
+        WithPackageDependency(json);
         corrupt(json);
         File.WriteAllText(deps, json.ToJsonString());
         return deps;
+    }
+
+    /// <summary>
+    /// The built-in plugins depend on nothing but the shared contract, so their .deps.json lists only themselves. A
+    /// third party's plugin usually brings a package of its own, with dependencies and native assets for several
+    /// platforms: such an entry (shaped like TorchSharp's) is added so that every part the resolver reads is present.
+    /// </summary>
+    static void WithPackageDependency(JsonObject deps)
+    {
+        const string id = "NativeHelper/1.2.0";
+        foreach (var (_, framework) in deps["targets"]!.AsObject())
+        {
+            framework!.AsObject().First().Value!["dependencies"] = new JsonObject { ["NativeHelper"] = "1.2.0" };
+            framework.AsObject()[id] = new JsonObject
+            {
+                ["dependencies"] = new JsonObject { ["SkiaSharp"] = "3.119.0" },
+                ["runtimeTargets"] = new JsonObject
+                {
+                    ["runtimes/linux-x64/native/libNativeHelper.so"] = new JsonObject { ["rid"] = "linux-x64", ["assetType"] = "native" },
+                    ["runtimes/win-x64/native/NativeHelper.dll"] = new JsonObject { ["rid"] = "win-x64", ["assetType"] = "native" },
+                },
+            };
+        }
+        deps["libraries"]!.AsObject()[id] = new JsonObject
+        {
+            ["type"] = "package", ["serviceable"] = true, ["sha512"] = "sha512-AAAA",
+            ["path"] = "nativehelper/1.2.0", ["hashPath"] = "nativehelper.1.2.0.nupkg.sha512",
+        };
     }
 
     static IEnumerable<JsonObject> TargetLibraries(JsonObject deps) =>

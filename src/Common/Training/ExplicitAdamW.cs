@@ -7,8 +7,8 @@ namespace Pipeline.Training;
 /// <summary>
 /// Adam (Kingma and Ba 2015, Algorithm 1, with its bias corrections) with decoupled weight decay (AdamW, Loshchilov and
 /// Hutter 2019, Algorithm 2; weight decay 0 is plain Adam), the update PyTorch's AdamW makes:
-/// p <- p (1 - lr wd); m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2;
-/// p <- p - lr / (1 - b1^k) * m / (sqrt(v) / sqrt(1 - b2^k) + eps).
+/// p &lt;- p (1 - lr wd); m &lt;- b1 m + (1 - b1) g; v &lt;- b2 v + (1 - b2) g^2;
+/// p &lt;- p - lr / (1 - b1^k) * m / (sqrt(v) / sqrt(1 - b2^k) + eps).
 /// The project's own because TorchSharp's optimizers convert doubles to native Scalars inside <c>step</c> and drop
 /// them, so the finalizer can free one while libtorch reads it (NaN losses, "Expected false to be true" under load).
 /// Every Scalar here is explicit and alive until its native call returns.

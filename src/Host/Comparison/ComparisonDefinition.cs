@@ -14,7 +14,7 @@ public sealed class ComparisonSettings : IValidatableObject
     [Description("NFE budgets to run each configuration at"), Required]
     public int[] Nfe { get; set; } = [];
 
-    [Description("Output folder (default runs/<name>-compare)")]
+    [Description("Output folder (relative to this file's folder; default runs/<name>-compare in the current folder)")]
     public string? Directory { get; set; }
 
     [Description("Replace an existing output folder")]

@@ -77,6 +77,10 @@ public sealed class PipelineComposer(PluginCatalog catalog)
 
         sampling.Device = device.type == DeviceType.CPU ? "cpu" : $"cuda:{device.index}";
         resolved["sampling"] = OptionsBinder.Write(sampling);
+        // Like the input files, the output folder is recorded as an absolute path: the resolved definition lives in
+        // another folder than the definition whose folder a relative path was written against.
+        if (outputs.Directory is { } directory && !directory.Contains('\0'))
+            outputs.Directory = Path.GetFullPath(directory, definition.BaseDirectory);
         resolved["outputs"] = OptionsBinder.Write(outputs);
         if (files.Record.Count > 0) resolved[FileLedger.Section] = files.Record;
 

@@ -5,7 +5,7 @@ namespace Pipeline.Host.Definitions;
 /// <summary>The "outputs" section: where results go and which ones are written.</summary>
 public sealed class OutputSettings
 {
-    [Description("Output folder (relative to the current directory); null = runs/<definition name>")]
+    [Description("Output folder (relative to the definition's folder); null = runs/<definition name> in the current folder")]
     public string? Directory { get; set; }
 
     [Description("Replace an existing output folder")]

@@ -14,11 +14,15 @@ public sealed class PluginCatalog
 {
     readonly List<PluginEntry> entries = [];
     readonly List<PluginLoadError> errors = [];
+    readonly List<PluginLoadError> warnings = [];
     // Names are matched without regard to case: users write "logSNR" as often as "logsnr".
     readonly Dictionary<(string Kind, string Name), List<PluginEntry>> byName = new(new NameComparer());
 
     public IReadOnlyList<PluginEntry> Entries => entries;
     public IReadOnlyList<PluginLoadError> Errors => errors;
+
+    /// <summary>Folders that were searched but hold no plugin assembly (most likely a wrong path); nothing failed.</summary>
+    public IReadOnlyList<PluginLoadError> Warnings => warnings;
 
     /// <summary>Major version of the contracts this host was built with; plugins must match it.</summary>
     public static int AbstractionsMajor => typeof(IPluginExport).Assembly.GetName().Version!.Major;
@@ -46,9 +50,16 @@ public sealed class PluginCatalog
                 catalog.errors.Add(new(folder, "plugin folder does not exist"));
                 continue;
             }
+            int found = 0, strays = catalog.errors.Count;
             foreach (var file in catalog.PluginFiles(folder))
+            {
+                found++;
                 if (seen.Add(Path.GetFullPath(file)))
                     catalog.LoadFile(file, loader);
+            }
+            if (found == 0 && catalog.errors.Count == strays)
+                catalog.warnings.Add(new(folder, "plugin folder holds no plugin assembly (a .dll with its .deps.json, in the folder or a subfolder); " +
+                                                 "pass the plugin's build output folder, such as bin/Debug/net10.0"));
         }
         return catalog;
     }
@@ -146,6 +157,19 @@ public sealed class PluginCatalog
         entries.Add(entry);
     }
 
+    /// <summary>
+    /// What went wrong while loading, for messages about a missing plugin: an embedding program sees the reasons
+    /// in the error itself rather than a pointer to a command it may not have.
+    /// </summary>
+    string LoadProblems()
+    {
+        var problems = errors.Concat(warnings).ToList();
+        if (problems.Count == 0) return "";
+        const int shown = 5;
+        string more = problems.Count > shown ? $"; and {problems.Count - shown} more" : "";
+        return $" Plugin load problems: {string.Join("; ", problems.Take(shown))}{more}.";
+    }
+
     /// <summary>The plugin of <paramref name="kind"/> called <paramref name="name"/>, or an error naming the place and near names.</summary>
     public PluginEntry Find(string kind, string name, Newtonsoft.Json.Linq.JToken? at = null)
     {
@@ -156,7 +180,7 @@ public sealed class PluginCatalog
         }
         var names = byName.Keys.Where(k => k.Kind == kind).Select(k => k.Name).Distinct().Order().ToList();
         string hint = NameSuggester.Hint(name, names);
-        string failed = errors.Count > 0 ? $" ({errors.Count} plugin file(s) failed to load; run 'list' to see why)" : "";
+        string failed = LoadProblems();
         throw DefinitionError.At(at, $"unknown {kind} '{name}'.{hint} Available: {(names.Count == 0 ? "none" : string.Join(", ", names))}.{failed}");
     }
 

@@ -10,7 +10,7 @@ public static class CliProcess
 {
     public static Cli.Outcome Run(string workingDirectory, params string[] args)
     {
-        var host = Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll");
+        var host = Path.Combine(AppContext.BaseDirectory, "Pipeline.Cli.dll");
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } p && File.Exists(p) ? p : "dotnet";
         var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
         psi.ArgumentList.Add(host);

@@ -1,3 +1,4 @@
+using Pipeline.Training;
 using Newtonsoft.Json.Linq;
 using Pipeline.Host.Training;
 using TorchSharp;
@@ -77,7 +78,7 @@ public static class TwoDimensionalGan
     {
         var pair = new Pair(steps);
         var architecture = new JObject { ["latentSize"] = Latent, ["trainingSteps"] = steps }.ToString();
-        return (pair, architecture, (path, _, _) => pair.save(path));
+        return new TrainableNetworkInstance(pair, architecture, (path, _, _) => pair.save(path));
     });
 
     /// <summary>Modes at (-0.8, 0) and (0.8, 0), std 0.1, equal weights; labels all 0.</summary>
@@ -92,7 +93,7 @@ public static class TwoDimensionalGan
         var labels = zeros(count, int64);
         var held = points.narrow(0, 0, 10).clone();
         var heldLabels = labels.narrow(0, 0, 10).clone();
-        return (scope.MoveToOuter(points), scope.MoveToOuter(labels), scope.MoveToOuter(held), scope.MoveToOuter(heldLabels));
+        return new TrainingData(scope.MoveToOuter(points), scope.MoveToOuter(labels), scope.MoveToOuter(held), scope.MoveToOuter(heldLabels));
     });
 
     /// <summary>Samples of the chain from x_T ~ N(0, I), with the generator of a checkpoint written by <see cref="Network"/>.</summary>

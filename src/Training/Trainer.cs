@@ -219,11 +219,12 @@ public static class Trainer
         return s.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
     }
 
-    internal static (nn.Module, string, Action<string, bool, string?>) Create(TrainableNetwork trainable, TrainingDefinition definition)
+    internal static (nn.Module, string, Action<string, bool, string?>) Create(ITrainableNetwork trainable, TrainingDefinition definition)
     {
         try
         {
-            return trainable.Create(definition.Architecture?.ToString(Formatting.None));
+            var built = trainable.Create(definition.Architecture?.ToString(Formatting.None));
+            return (built.Network, built.Architecture, built.Save);
         }
         catch (PipelineInputException e)
         {
@@ -273,7 +274,7 @@ public static class Trainer
         _ => new ClassificationObjective(s.Shift, s.Rotation),
     };
 
-    internal static (Tensor, Tensor, Tensor, Tensor) LoadData(TrainingDataset dataset, TrainingSettings s, TrainingDefinition definition, JObject doc, Device device)
+    internal static (Tensor, Tensor, Tensor, Tensor) LoadData(ITrainingDataset dataset, TrainingSettings s, TrainingDefinition definition, JObject doc, Device device)
     {
         string? folder = s.Data is null ? null : Path.GetFullPath(s.Data, definition.BaseDirectory);
         Tensor trainImages, trainLabels, heldImages, heldLabels;

@@ -157,6 +157,6 @@ public static class Program
 
     static void WarnAboutPlugins(Plugins.PluginCatalog catalog, TextWriter stderr)
     {
-        foreach (var e in catalog.Errors) stderr.WriteLine($"warning: plugin {e}");
+        foreach (var e in catalog.Errors.Concat(catalog.Warnings)) stderr.WriteLine($"warning: plugin {e}");
     }
 }

@@ -32,12 +32,12 @@ public static class ConsistencyTrainer
     /// consistency function; its teacher is a checkpoint of that network in TorchSharp's format with a JSON beside it
     /// holding "architecture" (and, when it was trained here, "training.definition.noiseSchedule").
     /// </summary>
-    public const string Role = "consistency";
+    public const string Role = TrainingRoles.Consistency;
 
     /// <summary>The default teacher, the shipped eps UNet.</summary>
     public const string DefaultTeacher = "models/mnist-unet.ckpt";
 
-    public static TrainingResult Run(PipelineHost host, TrainingDefinition definition, TrainableNetwork trainable, TrainingDataset dataset,
+    public static TrainingResult Run(PipelineHost host, TrainingDefinition definition, ITrainableNetwork trainable, ITrainingDataset dataset,
         TrainingRunOptions run, Action<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellation)
     {
         var s = definition.Settings;
@@ -284,7 +284,7 @@ public static class ConsistencyTrainer
             $"the teacher '{file}' was trained on the noise schedule {trained.ToString(Formatting.None)} but this file gives {schedule.ToString(Formatting.None)}; use the teacher's", "$.noiseSchedule");
     }
 
-    static (nn.Module Network, string Architecture, Action<string, bool, string?> Save) Load(TrainableNetwork trainable, string architecture, string file, JObject doc)
+    static (nn.Module Network, string Architecture, Action<string, bool, string?> Save) Load(ITrainableNetwork trainable, string architecture, string file, JObject doc)
     {
         var at = (JToken?)doc.Property("teacher")?.Value ?? doc;
         nn.Module network;

@@ -29,11 +29,11 @@ public static class AdversarialTrainer
     /// The role of a network module with two children: "generator" (forward(x_(j+1), z [B, Z], step j, labels) = x_0') and
     /// "discriminator" (forward(x_j, x_(j+1), step j, labels) = logits [B]); its architecture JSON has latentSize and trainingSteps.
     /// </summary>
-    public const string Role = "ddgan";
+    public const string Role = TrainingRoles.Ddgan;
 
     static readonly string[] Columns = ["discriminatorLoss", "r1Penalty", "realLogit", "fakeLogit"];
 
-    public static TrainingResult Run(PipelineHost host, TrainingDefinition definition, TrainableNetwork trainable, TrainingDataset dataset,
+    public static TrainingResult Run(PipelineHost host, TrainingDefinition definition, ITrainableNetwork trainable, ITrainingDataset dataset,
         TrainingRunOptions run, Action<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellation)
     {
         var s = definition.Settings;

@@ -66,5 +66,5 @@ public sealed class TrainingDefinition
 
     /// <summary>The output folder: --output, else settings.output (relative to the current folder), else runs/train/&lt;name&gt;.</summary>
     public Outputs.OutputLocation OutputLocation(string? overrideFolder = null) =>
-        Outputs.OutputLocation.Resolve(overrideFolder, Document["output"], "$.output", null, Path.Combine("runs", "train", Name));
+        Outputs.OutputLocation.Resolve(overrideFolder, Document["output"], "$.output", BaseDirectory, Path.Combine("runs", "train", Name));
 }

@@ -32,7 +32,7 @@ public static class CompareCommand
         var metric = doc["metric"] as JObject ?? new JObject { ["type"] = "exact-ode-error" };
         var entries = Entries(doc);
 
-        var location = OutputLocation.Resolve(output, doc["directory"], "$.directory", null, Path.Combine("runs", comparison.Name + "-compare"));
+        var location = OutputLocation.Resolve(output, doc["directory"], "$.directory", comparison.BaseDirectory, Path.Combine("runs", comparison.Name + "-compare"));
         var target = location.Target;
         bool replace = overwrite || settings.Overwrite;
         location.Check(replace);

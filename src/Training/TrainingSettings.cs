@@ -102,7 +102,7 @@ public sealed class TrainingSettings : IValidatableObject
     [Description("report the mean loss every N steps"), Range(1, 100_000_000)]
     public int LogEvery { get; set; } = 50;
 
-    [Description("output folder (relative to the current folder); null = runs/train/<name>")]
+    [Description("output folder (relative to this file's folder); null = runs/train/<name> in the current folder")]
     public string? Output { get; set; }
 
     [Description("stop cleanly after this many minutes, saving everything; running again continues"), Range(0.0, 1e7)]

@@ -27,12 +27,12 @@ namespace Pipeline.Host.Training;
 public static class ProgressiveDistillationTrainer
 {
     /// <summary>The role of a network (forward(x, step index, labels)) distilled from a checkpoint that the plugin reads.</summary>
-    public const string Role = "progressive-distillation";
+    public const string Role = TrainingRoles.ProgressiveDistillation;
 
     /// <summary>The section of the training file with <see cref="ProgressiveDistillationSettings"/>.</summary>
     public const string Section = "progressiveDistillation";
 
-    public static TrainingResult Run(PipelineHost host, TrainingDefinition definition, TrainableNetwork trainable, TrainingDataset dataset,
+    public static TrainingResult Run(PipelineHost host, TrainingDefinition definition, ITrainableNetwork trainable, ITrainingDataset dataset,
         TrainingRunOptions run, Action<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellation)
     {
         var s = definition.Settings;
@@ -77,7 +77,7 @@ public static class ProgressiveDistillationTrainer
 
         random.manual_seed(StepSeeds.Of(s.Seed, StepSeeds.Initialisation, 0));
         var (student, _, save) = trainable.Create(architecture);
-        (nn.Module Network, string, Action<string, bool, string?> Save)? averaged = s.EmaDecay > 0 ? trainable.Create(architecture) : null;
+        TrainableNetworkInstance? averaged = s.EmaDecay > 0 ? trainable.Create(architecture) : null;
         Copy(teacher, student);
         teacher.to(device);
         student.to(device);

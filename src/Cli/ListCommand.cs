@@ -41,6 +41,7 @@ public static class ListCommand
                 WriteOptions(type, "  ", output);
             }
         foreach (var error in catalog.Errors) output.WriteLine($"error: {error}");
+        foreach (var warning in catalog.Warnings) output.WriteLine($"warning: {warning}");
         return Program.Ok;
     }
 
