@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Packs every package into one folder (default artifacts/packages): Pipeline.Abstractions, Pipeline.Host (with the
+# Packs every package into one folder (default artifacts/packages): Pipeline.Abstractions, Pipeline.SolverKit,
+# Pipeline.Common, Pipeline.Host (with the
 # built-in plugins and its buildTransitive targets), Pipeline.Cli (the `pipeline` .NET tool: one package per platform
 # plus the package that points at them) and Pipeline.Templates. All take Version from Directory.Build.props.
 # Usage: scripts/pack.sh [output folder]
@@ -15,6 +16,8 @@ version=()
 [ -n "${PIPELINE_VERSION:-}" ] && version=(-p:Version="$PIPELINE_VERSION")
 pack() { dotnet pack "$@" -c Release -o "$out" -nologo -v:q -p:PackageOutputPath="$out" "${version[@]}"; }
 pack src/Abstractions/Abstractions.csproj
+pack src/SolverKit/SolverKit.csproj
+pack src/Common/Common.csproj
 pack src/Host/Host.csproj
 pack src/Cli/Cli.csproj -p:ToolPackageRuntimeIdentifiers="$rid"
 pack templates/Templates.csproj

@@ -2,8 +2,8 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Pipeline.Plugins;
 using Pipeline.Schedules;
+using Pipeline.SolverKit;
 using Pipeline.Solvers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MySolver;
@@ -29,36 +29,20 @@ public sealed class MySolver(MySolverOptions options) : ISolver
     /// <summary>Each step reads only x and its own two times, so online optimizers may act between steps.</summary>
     public bool OneStep => true;
 
-    public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times)
-    {
-        if (schedule.Sigma(times[0]) <= 0) yield return "mysolver needs sigma > 0 at the first time";
-    }
+    /// <summary>The kit's checks of the time grid (decreasing, inside the schedule, sigma > 0 where it divides).</summary>
+    public IEnumerable<string> Check(INoiseSchedule schedule, IReadOnlyList<double> times) =>
+        TimesCheck.Problems("mysolver", schedule, times);
 
-    public Tensor Sample(SamplingContext context)
+    /// <summary>
+    /// The kit's step loop owns x: it opens a dispose scope per step, disposes the previous x (never the caller's
+    /// initial one), reports progress and honours cancellation. The body returns the next x.
+    /// </summary>
+    public Tensor Sample(SamplingContext context) => StepLoop.Run(context, (x, step) =>
     {
-        // SOLVER KIT: this hand-written loop (a dispose scope per step, disposal of the previous x, reporting and
-        // cancellation, the schedule's alpha and sigma at both times) is what the Pipeline.SolverKit step loop does;
-        // with the kit referenced (see MySolver.csproj) the body shrinks to the two lines of the update.
-        var schedule = context.Schedule;
-        var x = context.Initial;                        // the caller's: never modified, never disposed
-        for (int i = 0; i < context.Steps; i++)
-        {
-            double s = context.Times[i], t = context.Times[i + 1];
-            double ratio = schedule.Sigma(t) / schedule.Sigma(s);
-            double dataWeight = (schedule.Alpha(t) - schedule.Alpha(s) * ratio) * options.Scale;
-            Tensor next;
-            using (var scope = NewDisposeScope())
-            {
-                var x0 = context.Model.Data(x, s);
-                // Scalars are explicit and alive until the native call returns (TorchSharp frees them in a finalizer).
-                using var r = ratio.ToScalar();
-                using var w = dataWeight.ToScalar();
-                next = scope.MoveToOuter(x.mul(r).add_(x0, w));
-            }
-            if (!ReferenceEquals(x, context.Initial)) x.Dispose();
-            x = next;
-            context.Completed(i, x);
-        }
-        return ReferenceEquals(x, context.Initial) ? x.clone() : x;
-    }
+        var (s, t) = (step.From, step.To);
+        var x0 = context.Model.Data(x, s.T);
+        double ratio = t.Sigma / s.Sigma;
+        // Linear.Combine takes double coefficients and keeps its Scalars alive across the native call.
+        return Linear.Combine(ratio, x, (t.Alpha - s.Alpha * ratio) * options.Scale, x0);
+    });
 }
