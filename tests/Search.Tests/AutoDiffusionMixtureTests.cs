@@ -81,6 +81,11 @@ public class AutoDiffusionMixtureTests
         using var pipeline = Host.Compose(Mixture.Pipeline(count: 200));
         var target = new OptimizationTarget(pipeline, Host.CatalogFor(definition));
         Assert.Equal((double)summary["bestFitness"]!, target.Score(times, target.CreateSolver(solver, "$.solver")).Value, 12);
+        foreach (var pair in pairs)
+        {
+            using var own = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, (string)pair["file"]!)));
+            Assert.Equal((double[])pair["times"]!, own.RootElement.GetProperty("times").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+        }
         Assert.Equal(2, File.ReadAllLines(Path.Combine(folder, "search.csv")).Skip(1)
             .Select(l => l.Contains("dpm-solver++") ? "dpm" : "ddim").Distinct().Count());
     }

@@ -65,24 +65,8 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
     public TimeCoordinates Plan(IOptimizationTarget target) => Plan(target, target.Solver);
 
     /// <summary>The search space: the largest step count whose NFE with <paramref name="solver"/> fits the budget.</summary>
-    public TimeCoordinates Plan(IOptimizationTarget target, ISolver solver)
-    {
-        var times = target.Times;
-        int budget = options.Nfe ?? target.Solver.Evaluations(times);
-        string? problem = null;
-        for (int steps = budget; steps >= 1; steps--)
-        {
-            var space = new TimeCoordinates(target.Schedule, times[0], times[^1], steps, options.Space);
-            var uniform = space.Standard().First().Times;
-            if (solver.Evaluations(uniform) > budget) continue;
-            var problems = solver.Check(target.Schedule, uniform).ToList();
-            if (problems.Count == 0) return space;
-            problem ??= $" ({steps} steps: {problems[0]})";
-        }
-        string which = ReferenceEquals(solver, target.Solver) ? "the pipeline's solver" : $"the solver {solver.GetType().Name}";
-        throw new PipelineInputException(
-            $"{Name}: no step count fits 'nfe' = {budget} model evaluations with {which}{problem}; raise 'nfe' or use another solver");
-    }
+    public TimeCoordinates Plan(IOptimizationTarget target, ISolver solver) =>
+        Shared.StepBudget.Fit(target, solver, options.Nfe ?? target.Solver.Evaluations(target.Times), options.Space, Name);
 
     public IReadOnlyDictionary<string, object?> Optimize(OptimizationContext context)
     {
@@ -103,16 +87,20 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
                 $"{Name}: no candidate could be scored; the first problem: {runs.SelectMany(r => r.Run.Met).FirstOrDefault()?.Problem ?? "the search budget allowed none"}");
         var (bestChoice, bestRun) = scored.MinBy(r => r.Run.Best!.Value)!;
         SearchOutputs.Write(context.OutputDirectory, bestRun.Best!.Times, runs.SelectMany(r => r.Run.Met).ToList(), bestChoice.Definition);
+        // Each solver's own best times too (times-<i>.json, i its place in 'solvers'), so every pair can be compared.
+        foreach (var (choice, run) in scored.Where(r => r.Choice.Index is not null))
+            SearchOutputs.WriteTimes(context.OutputDirectory, run.Best!.Times, choice.Definition, SearchOutputs.TimesFileOf(choice.Index));
         var summary = bestRun.Summary();
         if (options.Solvers is not null)
         {
             summary["solver"] = Plain(bestChoice.Definition);
             // Every (solver, searched times) pair with its standard schedules, so a report can show the whole choice.
-            summary["pairs"] = runs.Select(r => (object?)new Dictionary<string, object?>(r.Run.Summary())
+            summary["pairs"] = scored.Select(r => (object?)new Dictionary<string, object?>(r.Run.Summary())
             {
                 ["solver"] = Plain(r.Choice.Definition),
+                ["file"] = SearchOutputs.TimesFileOf(r.Choice.Index),
             }).ToList();
-            summary["candidates"] = runs.Sum(r => r.Run.Summary()["candidates"] is int n ? n : 0);
+            summary["candidates"] = runs.Sum(r => r.Run.Met.Count);
             summary["seconds"] = runs.Sum(r => r.Run.Seconds);
         }
         return summary;

@@ -61,6 +61,15 @@ public static class TrainingFreeBaselines
     /// <summary>True when a "solvers" item names a baseline set rather than one configuration.</summary>
     public static bool IsSet(JObject item) => item["baseline"] is not null;
 
+    /// <summary>An entry's own NFE budgets ("nfe"), which replace the comparison's for it; null when it has none.</summary>
+    public static int[]? Budgets(JObject item)
+    {
+        if (item["nfe"] is not { } nfe) return null;
+        if (nfe is not JArray list || list.Count == 0 || list.Any(t => t.Type != JTokenType.Integer || (long)t < 1 || (long)t > 100_000))
+            throw DefinitionError.At(nfe, "\"nfe\" of a comparison entry lists positive budgets, e.g. [3, 4, 5, 6]; leave it out to use the comparison's");
+        return list.Select(t => (int)t).ToArray();
+    }
+
     /// <summary>The entries of a baseline item: every solver of <see cref="Solvers"/> with every schedule of <see cref="Schedules"/>.</summary>
     public static List<ComparisonEntry> Expand(JObject item)
     {
@@ -69,13 +78,7 @@ public static class TrainingFreeBaselines
                 throw DefinitionError.At(p, $"unknown key '{p.Name}' in a baseline entry (keys: baseline, nfe)");
         if (item["baseline"] is not JValue { Type: JTokenType.String } name || (string?)name != SetName)
             throw DefinitionError.At(item["baseline"], $"\"baseline\" names a baseline set: \"{SetName}\" (every training-free ODE solver with every standard time-step schedule)");
-        int[]? budgets = null;
-        if (item["nfe"] is { } nfe)
-        {
-            if (nfe is not JArray list || list.Count == 0 || list.Any(t => t.Type != JTokenType.Integer || (long)t < 1))
-                throw DefinitionError.At(nfe, "\"nfe\" of a baseline entry lists positive budgets, e.g. [3, 4, 5, 6]; leave it out to use the comparison's");
-            budgets = list.Select(t => (int)t).ToArray();
-        }
+        var budgets = Budgets(item);
         var entries = new List<ComparisonEntry>();
         foreach (var (solverLabel, solver) in Solvers)
             foreach (var (scheduleLabel, timeSteps) in Schedules)
