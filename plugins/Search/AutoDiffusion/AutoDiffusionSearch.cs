@@ -114,7 +114,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         JsonArray a => a.Select(Plain).ToList(),
         JsonValue v when v.TryGetValue<bool>(out var b) => b,
         JsonValue v when v.TryGetValue<string>(out var text) => text,
-        JsonValue v => v.GetValue<JsonElement>().GetDouble() is var d && d == Math.Floor(d) && Math.Abs(d) < 1e15 ? (long)d : d,
+        JsonValue v => v.GetValue<JsonElement>().GetDouble() is var d && d == Math.Floor(d) && Math.Abs(d) < 1e15 ? (object)(long)d : d,
     };
 
     /// <summary>

@@ -91,7 +91,12 @@ public sealed class GitsSearch : IOfflineOptimizer
         {
             var model = target.Denoiser(labels);
             using var release = model as IDisposable;
-            var states = TeacherTrajectory.Run(teacher, model, target.Noise(0, batch), grid, initial, context.Cancellation);
+            // Noise sources for stochastic solvers (the default ones draw nothing): one for the teacher, one for all jumps.
+            var teacherNoise = target.Noise(0, batch);
+            using var releaseTeacherNoise = teacherNoise as IDisposable;
+            var jumpNoise = target.Noise(0, batch);
+            using var releaseJumpNoise = jumpNoise as IDisposable;
+            var states = TeacherTrajectory.Run(teacher, model, teacherNoise, grid, initial, context.Cancellation);
             teacherSeconds = clock.Elapsed.TotalSeconds;
             try
             {
@@ -107,7 +112,7 @@ public sealed class GitsSearch : IOfflineOptimizer
                         using var scope = torch.NewDisposeScope();
                         var step = student.Sample(new SamplingContext
                         {
-                            Model = jumps, Times = [grid[i], grid[j]], Initial = states[i], Noise = target.Noise(0, batch),
+                            Model = jumps, Times = [grid[i], grid[j]], Initial = states[i], Noise = jumpNoise,
                             Cancellation = context.Cancellation,
                         });
                         // Chen et al.'s cost: the L2 distance of the one-step result to the teacher, here averaged over the batch.
