@@ -14,7 +14,8 @@ namespace Pipeline.Host.Cli;
 /// The comparison file: { "name", "pipeline": "file.json" or { ...definition }, "metric": { "type": ... }
 /// (default exact-ode-error), "nfe": [5, 10, 20, 50], "solvers": [ { "label", "solver": {...},
 /// "timeSteps": {...} (optional; steps is set per budget), "guidance": [...] and "optimizers": [...] (optional;
-/// replace the pipeline's lists) } ], "directory", "overwrite" }.
+/// replace the pipeline's lists), "nfe": [...] (optional; replaces the comparison's budgets for the entry) } or { "baseline": "training-free", "nfe": [...] } (every training-free ODE solver
+/// with every standard time-step schedule at exactly those NFE, <see cref="TrainingFreeBaselines"/>) ], "directory", "overwrite" }.
 /// </remarks>
 public static class CompareCommand
 {
@@ -66,15 +67,21 @@ public static class CompareCommand
         foreach (var item in list)
         {
             if (item is not JObject o) throw DefinitionError.At(item, "each entry of \"solvers\" is an object");
+            if (TrainingFreeBaselines.IsSet(o))
+            {
+                entries.AddRange(TrainingFreeBaselines.Expand(o));
+                continue;
+            }
             foreach (var p in o.Properties())
-                if (p.Name is not ("label" or "solver" or "timeSteps" or "guidance" or "optimizers"))
-                    throw DefinitionError.At(p, $"unknown key '{p.Name}' in a comparison entry (keys: label, solver, timeSteps, guidance, optimizers)");
+                if (p.Name is not ("label" or "solver" or "timeSteps" or "guidance" or "optimizers" or "nfe"))
+                    throw DefinitionError.At(p, $"unknown key '{p.Name}' in a comparison entry (keys: label, solver, timeSteps, guidance, optimizers, nfe; or baseline, nfe)");
             var solver = o["solver"] as JObject ?? throw DefinitionError.At(o, "the entry needs \"solver\": { \"type\": ... }");
             var label = (string?)o["label"] ?? (string?)solver["type"] ?? "solver";
             foreach (var key in new[] { "guidance", "optimizers" })
                 if (o[key] is { } l && l is not JArray)
                     throw DefinitionError.At(l, $"\"{key}\" in a comparison entry is a list that replaces the pipeline's {key}");
-            entries.Add(new ComparisonEntry(label, solver, o["timeSteps"] as JObject, o, o["guidance"] as JArray, o["optimizers"] as JArray));
+            entries.Add(new ComparisonEntry(label, solver, o["timeSteps"] as JObject, o, o["guidance"] as JArray, o["optimizers"] as JArray,
+                TrainingFreeBaselines.Budgets(o)));
         }
         return entries;
     }

@@ -155,7 +155,12 @@ public class RunTests
         Assert.False((bool)ddim["additionalProperties"]!);
         Assert.Contains(((JArray)schema["properties"]!["model"]!["oneOf"]!), m => (string?)m["title"] == "gmm");
         var offline = (JArray)schema["$defs"]!["optimization"]!["properties"]!["optimizer"]!["oneOf"]!;
-        Assert.Equal(["amed-train", "analytic-dpm", "autodiffusion"], offline.Select(o => (string)o["title"]!).Order());
+        Assert.Equal(["amed-train", "analytic-dpm", "autodiffusion", "gits"], offline.Select(o => (string)o["title"]!).Order());
+        // A plugin-definition option (GITS's solver, AutoDiffusion's solvers) is an object that needs a "type".
+        var gits = offline.Single(o => (string?)o["title"] == "gits");
+        Assert.Equal("type", (string?)gits["properties"]!["solver"]!["required"]![0]);
+        var autodiffusion = offline.Single(o => (string?)o["title"] == "autodiffusion");
+        Assert.Equal("array", (string?)autodiffusion["properties"]!["solvers"]!["type"]![0]);
         Assert.Contains(((JArray)schema["properties"]!["optimizers"]!["items"]!["oneOf"]!), o => (string?)o["title"] == "ams");
     }
 

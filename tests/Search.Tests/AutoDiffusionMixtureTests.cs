@@ -48,6 +48,60 @@ public class AutoDiffusionMixtureTests
     }
 
     [Fact]
+    public void AJointSearchOverSolversFindsDpmSolverPlusPlusStepsThatBeatItsStandardGridsAndReportsTheBestPair()
+    {
+        using var dir = new TempFolder();
+        const string Dpm = """{ "type": "dpm-solver++", "order": 2, "method": "multistep" }""";
+        File.WriteAllText(dir.File("search.json"), Mixture.Search(Mixture.Pipeline(count: 200),
+            $$"""
+            "nfe": 4, "population": 10, "topK": 4, "iterations": 5, "seed": 1,
+            "solvers": [ { "type": "ddim" }, {{Dpm}} ]
+            """));
+        var (folder, summary) = Optimize(dir, "search.json", "out");
+        var pairs = ((IEnumerable<object?>)summary["pairs"]!).Cast<IReadOnlyDictionary<string, object?>>().ToList();
+        Assert.Equal(2, pairs.Count);
+        foreach (var pair in pairs)
+        {
+            Assert.Equal(4, (int)pair["nfe"]!);
+            var baselines = (IReadOnlyDictionary<string, double?>)pair["baselines"]!;
+            Assert.Equal(3, baselines.Count);
+            double searched = (double)pair["bestFitness"]!, standard = baselines.Values.Min(v => v!.Value);
+            // The standard grids are candidates too, so a search that found nothing better would score exactly them.
+            Assert.True(searched < 0.99 * standard, $"{JsonSerializer.Serialize(pair["solver"])}: searched {searched} vs the best standard grid {standard}");
+        }
+        var best = pairs.MinBy(p => (double)p["bestFitness"]!)!;
+        Assert.Equal((double)best["bestFitness"]!, (double)summary["bestFitness"]!);
+        Assert.Equal(JsonSerializer.Serialize(best["solver"]), JsonSerializer.Serialize(summary["solver"]));
+
+        // times.json names the solver the times belong to; rescored with that solver they give the reported fitness.
+        using var written = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "times.json")));
+        var solver = System.Text.Json.Nodes.JsonNode.Parse(written.RootElement.GetProperty("solver").GetRawText())!.AsObject();
+        var times = written.RootElement.GetProperty("times").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var definition = PipelineDefinition.Load(dir.File("search.json"));
+        using var pipeline = Host.Compose(Mixture.Pipeline(count: 200));
+        var target = new OptimizationTarget(pipeline, Host.CatalogFor(definition));
+        Assert.Equal((double)summary["bestFitness"]!, target.Score(times, target.CreateSolver(solver, "$.solver")).Value, 12);
+        foreach (var pair in pairs)
+        {
+            using var own = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, (string)pair["file"]!)));
+            Assert.Equal((double[])pair["times"]!, own.RootElement.GetProperty("times").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+        }
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(folder, "search.csv")).Skip(1)
+            .Select(l => l.Contains("dpm-solver++") ? "dpm" : "ddim").Distinct().Count());
+    }
+
+    [Fact]
+    public void ASolversEntryThatIsNoSolverIsAnInputErrorAtItsPath()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("search.json"), Mixture.Search(Mixture.Pipeline(count: 8),
+            "\"nfe\": 4, \"solvers\": [ { \"type\": \"ddim\" }, { \"type\": \"karras\" } ]"));
+        var e = Assert.ThrowsAny<Pipeline.Options.PipelineInputException>(() => OptimizationRunner.Validate(Host, PipelineDefinition.Load(dir.File("search.json"))));
+        Assert.Contains("$.optimizer.solvers[1]", e.Message);
+        Assert.Contains("karras", e.Message);
+    }
+
+    [Fact]
     public void TheStandardSeedsAreTheTimeStepPluginsSchedulesToTheBit()
     {
         using var pipeline = Host.Compose(Mixture.Pipeline(count: 1));
@@ -95,7 +149,7 @@ public class AutoDiffusionMixtureTests
             var spec = (Newtonsoft.Json.Linq.JObject)file.Document["optimizer"]!;
             var (optimizer, _) = new Pipeline.Host.Composition.PipelineComposer(Host.CatalogFor(pipeline))
                 .BuildPlugin<Pipeline.Optimizers.IOfflineOptimizer>(spec, Pipeline.Plugins.PluginKinds.OfflineOptimizer, composed.Environment);
-            Assert.Empty(optimizer.Check(new OptimizationTarget(composed)));
+            Assert.Empty(optimizer.Check(new OptimizationTarget(composed, Host.CatalogFor(pipeline))));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Nodes;
 
 namespace Pipeline.Plugins.Search.AutoDiffusion;
 
@@ -49,8 +50,14 @@ public sealed class AutoDiffusionOptions : IValidatableObject
     [Description("'log-snr' (points uniform in half log-SNR) or 'time' (uniform in t) for random draws and mutation moves")]
     public SearchSpace Space { get; set; } = SearchSpace.LogSnr;
 
+    [Description("Solvers searched jointly, each a definition { \"type\", ...options } as a pipeline's \"solver\" (e.g. { \"type\": \"dpm-solver++\", \"order\": 2 }); " +
+        "each gets a search with these options at its own step count for 'nfe', and the best (solver, times) pair is written. Null = the pipeline's solver")]
+    public List<JsonObject>? Solvers { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (Solvers is { Count: 0 })
+            yield return new ValidationResult("'solvers' lists no solver; give at least one definition { \"type\": ... } or leave it out to search the pipeline's", [nameof(Solvers)]);
         if (TopK > Population)
             yield return new ValidationResult(
                 $"'topK' ({TopK}) must not exceed 'population' ({Population}): parents are chosen among the candidates",

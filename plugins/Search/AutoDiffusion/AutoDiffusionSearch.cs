@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Pipeline.Optimizers;
 using Pipeline.Options;
+using Pipeline.Solvers;
 
 namespace Pipeline.Plugins.Search.AutoDiffusion;
 
@@ -33,11 +35,24 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         this.options = options;
     }
 
+    /// <summary>One solver of the search: the pipeline's (no definition) or one of the 'solvers' list.</summary>
+    public sealed record SolverChoice(ISolver Solver, JsonObject? Definition, int? Index)
+    {
+        /// <summary>The definition as compact JSON ("dpm-solver++" unescaped), or null for the pipeline's solver.</summary>
+        public string? Label => Definition?.ToJsonString(SearchOutputs.Plain);
+    }
+
+    /// <summary>The solvers to search: the 'solvers' list built by the host, or the pipeline's solver.</summary>
+    public IReadOnlyList<SolverChoice> Solvers(IOptimizationTarget target) =>
+        options.Solvers is { } list
+            ? list.Select((d, i) => new SolverChoice(target.CreateSolver(d, $"$.optimizer.solvers[{i}]"), d, i)).ToList()
+            : [new SolverChoice(target.Solver, null, null)];
+
     public IEnumerable<string> Check(IOptimizationTarget target)
     {
         try
         {
-            Plan(target);
+            foreach (var choice in Solvers(target)) Plan(target, choice.Solver);
             return [];
         }
         catch (PipelineInputException e)
@@ -46,45 +61,74 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         }
     }
 
-    /// <summary>The search space: the largest step count whose NFE with the pipeline's solver fits the budget.</summary>
-    public TimeCoordinates Plan(IOptimizationTarget target)
-    {
-        var times = target.Times;
-        int budget = options.Nfe ?? target.Solver.Evaluations(times);
-        string? problem = null;
-        for (int steps = budget; steps >= 1; steps--)
-        {
-            var space = new TimeCoordinates(target.Schedule, times[0], times[^1], steps, options.Space);
-            var uniform = space.Standard().First().Times;
-            if (target.Solver.Evaluations(uniform) > budget) continue;
-            var problems = target.Solver.Check(target.Schedule, uniform).ToList();
-            if (problems.Count == 0) return space;
-            problem ??= $" ({steps} steps: {problems[0]})";
-        }
-        throw new PipelineInputException(
-            $"{Name}: no step count fits 'nfe' = {budget} model evaluations with the pipeline's solver{problem}; raise 'nfe' or use another solver");
-    }
+    /// <summary>The search space of the pipeline's solver.</summary>
+    public TimeCoordinates Plan(IOptimizationTarget target) => Plan(target, target.Solver);
+
+    /// <summary>The search space: the largest step count whose NFE with <paramref name="solver"/> fits the budget.</summary>
+    public TimeCoordinates Plan(IOptimizationTarget target, ISolver solver) =>
+        Shared.StepBudget.Fit(target, solver, options.Nfe ?? target.Solver.Evaluations(target.Times), options.Space, Name);
 
     public IReadOnlyDictionary<string, object?> Optimize(OptimizationContext context)
     {
         var target = context.Target;
-        var space = Plan(target);
-        var run = new Run(this, context, space);
-        run.Search();
-        return run.Finish();
+        var choices = Solvers(target);
+        var runs = new List<(SolverChoice Choice, Run Run)>();
+        int offset = 0;
+        foreach (var choice in choices)
+        {
+            var run = new Run(this, context, Plan(target, choice.Solver), choice, offset);
+            offset += run.Total;
+            run.Search();
+            runs.Add((choice, run));
+        }
+        var scored = runs.Where(r => r.Run.Best is not null).ToList();
+        if (scored.Count == 0)
+            throw new PipelineInputException(
+                $"{Name}: no candidate could be scored; the first problem: {runs.SelectMany(r => r.Run.Met).FirstOrDefault()?.Problem ?? "the search budget allowed none"}");
+        var (bestChoice, bestRun) = scored.MinBy(r => r.Run.Best!.Value)!;
+        SearchOutputs.Write(context.OutputDirectory, bestRun.Best!.Times, runs.SelectMany(r => r.Run.Met).ToList(), bestChoice.Definition);
+        // Each solver's own best times too (times-<i>.json, i its place in 'solvers'), so every pair can be compared.
+        foreach (var (choice, run) in scored.Where(r => r.Choice.Index is not null))
+            SearchOutputs.WriteTimes(context.OutputDirectory, run.Best!.Times, choice.Definition, SearchOutputs.TimesFileOf(choice.Index));
+        var summary = bestRun.Summary();
+        if (options.Solvers is not null)
+        {
+            summary["solver"] = Plain(bestChoice.Definition);
+            // Every (solver, searched times) pair with its standard schedules, so a report can show the whole choice.
+            summary["pairs"] = scored.Select(r => (object?)new Dictionary<string, object?>(r.Run.Summary())
+            {
+                ["solver"] = Plain(r.Choice.Definition),
+                ["file"] = SearchOutputs.TimesFileOf(r.Choice.Index),
+            }).ToList();
+            summary["candidates"] = runs.Sum(r => r.Run.Met.Count);
+            summary["seconds"] = runs.Sum(r => r.Run.Seconds);
+        }
+        return summary;
     }
+
+    /// <summary>A definition as dictionaries, lists and numbers, which any serializer of report.json writes as the same JSON.</summary>
+    static object? Plain(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonObject o => o.ToDictionary(kv => kv.Key, kv => Plain(kv.Value)),
+        JsonArray a => a.Select(Plain).ToList(),
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        JsonValue v when v.TryGetValue<string>(out var text) => text,
+        JsonValue v => v.GetValue<JsonElement>().GetDouble() is var d && d == Math.Floor(d) && Math.Abs(d) < 1e15 ? (object)(long)d : d,
+    };
 
     /// <summary>
     /// Fingerprint of everything that decides the search's choices and scores as far as the optimizer can see it:
-    /// the options, the times' ends and count, the solver, schedule and model types and the samples' count and shape.
+    /// the options, the times' ends and count, the solver (its definition, or the pipeline's solver type), schedule
+    /// and model types and the samples' count and shape.
     /// </summary>
-    string Fingerprint(IOptimizationTarget target, TimeCoordinates space)
+    string Fingerprint(IOptimizationTarget target, TimeCoordinates space, SolverChoice choice)
     {
         var text = JsonSerializer.Serialize(new
         {
             options = JsonSerializer.Serialize(options),
             space.Start, space.End, space.Steps,
-            solver = target.Solver.GetType().FullName,
+            solver = choice.Label ?? target.Solver.GetType().FullName,
             schedule = target.Schedule.GetType().FullName,
             model = target.Model.GetType().FullName,
             target.Count, target.SampleShape,
@@ -98,6 +142,10 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         readonly AutoDiffusionOptions options;
         readonly OptimizationContext context;
         readonly TimeCoordinates space;
+        readonly SolverChoice choice;
+        readonly string stateFile;
+        // Progress counts run on from the searches of the solvers before this one.
+        readonly int offset;
         readonly SearchState state;
         readonly Dictionary<string, ScoredCandidate> saved;
         // The candidates in the order this run meets them; parents and novelty come from it alone, never from
@@ -115,13 +163,16 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         bool stopped;
         int generationReached;
 
-        public Run(AutoDiffusionSearch search, OptimizationContext context, TimeCoordinates space)
+        public Run(AutoDiffusionSearch search, OptimizationContext context, TimeCoordinates space, SolverChoice choice, int offset)
         {
             options = search.options;
             this.context = context;
             this.space = space;
-            var hash = search.Fingerprint(context.Target, space);
-            state = SearchState.Load(context.StateDirectory, hash) ?? new SearchState { Hash = hash };
+            this.choice = choice;
+            this.offset = offset;
+            stateFile = SearchState.FileFor(choice.Index);
+            var hash = search.Fingerprint(context.Target, space, choice);
+            state = SearchState.Load(context.StateDirectory, hash, stateFile) ?? new SearchState { Hash = hash };
             saved = state.Candidates.GroupBy(c => Key(c.Times)).ToDictionary(g => g.Key, g => g.First());
             resumed = saved.Count;
             priorSeconds = state.Seconds;
@@ -129,7 +180,16 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             total = Math.Min(planned, options.MaxCandidates ?? planned);
         }
 
-        double Seconds => priorSeconds + clock.Elapsed.TotalSeconds;
+        public double Seconds => priorSeconds + clock.Elapsed.TotalSeconds;
+
+        /// <summary>Candidates this search may score (its share of the progress bar).</summary>
+        public int Total => total;
+
+        /// <summary>The candidates in the order this search met them.</summary>
+        public IReadOnlyList<ScoredCandidate> Met => met;
+
+        /// <summary>The best scored candidate, or null when none could be scored.</summary>
+        public ScoredCandidate? Best => met.Where(c => c.Fitness is not null).MinBy(c => c.Value);
 
         bool Exhausted =>
             metKeys.Count >= (options.MaxCandidates ?? int.MaxValue) ||
@@ -141,7 +201,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         public void Search()
         {
             if (resumed > 0)
-                context.Report(0, total, $"resuming: {resumed} candidates already scored");
+                context.Report(offset, offset + total, $"resuming: {resumed} candidates already scored");
             var random = new SearchRandom(options.Seed, 0);
             var first = new List<(string Origin, double[] Times)>();
             foreach (var (name, times) in space.Standard())
@@ -229,24 +289,24 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
                 state.Candidates.Add(scored);
                 state.Generation = generation;
                 state.Seconds = Seconds;
-                state.Save(context.StateDirectory);
+                state.Save(context.StateDirectory, stateFile);
             }
             met.Add(scored);
             metKeys.Add(key, scored);
             var best = met.MinBy(c => c.Value)!;
-            context.Report(metKeys.Count, total,
-                $"generation {generation}/{options.Iterations}, candidate {metKeys.Count} of {total} ({origin}): " +
+            context.Report(offset + metKeys.Count, offset + total,
+                $"{(choice.Label is { } l ? l + ": " : "")}generation {generation}/{options.Iterations}, candidate {metKeys.Count} of {total} ({origin}): " +
                 $"{Format(scored.Fitness)}; best {Format(best.Fitness)}");
             return scored;
         }
 
         ScoredCandidate Evaluate(double[] times, int generation, string origin)
         {
-            var candidate = new ScoredCandidate { Generation = generation, Origin = origin, Times = times };
+            var candidate = new ScoredCandidate { Generation = generation, Origin = origin, Times = times, Solver = choice.Label };
             clock.Start();
             try
             {
-                var score = context.Target.Score(times, null, context.Cancellation);
+                var score = context.Target.Score(times, choice.Index is null ? null : choice.Solver, context.Cancellation);
                 candidate.Nfe = score.Nfe;
                 candidate.Seconds = score.Seconds;
                 candidate.Scores = score.Scores.ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -267,12 +327,10 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
 
         static string Format(double? value) => value is double v ? v.ToString("G5", CultureInfo.InvariantCulture) : "failed";
 
-        public IReadOnlyDictionary<string, object?> Finish()
+        /// <summary>This search's result for report.json; its best candidate must exist.</summary>
+        public Dictionary<string, object?> Summary()
         {
-            var best = met.Where(c => c.Fitness is not null).MinBy(c => c.Value)
-                ?? throw new PipelineInputException(
-                    $"{Name}: no candidate could be scored; the first problem: {met.FirstOrDefault()?.Problem ?? "the search budget allowed none"}");
-            SearchOutputs.Write(context.OutputDirectory, best.Times, met);
+            var best = Best!;
             return new Dictionary<string, object?>
             {
                 ["file"] = SearchOutputs.TimesFile,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Pipeline.Plugins.Search.AutoDiffusion;
 
@@ -10,14 +11,18 @@ public static class SearchOutputs
     public const string TimesFile = "times.json";
     public const string CandidatesFile = "search.csv";
 
-    public static void Write(string directory, double[] best, IReadOnlyList<ScoredCandidate> candidates)
-    {
-        Directory.CreateDirectory(directory);
-        // The 'explicit' time-step plugin reads a JSON object with a 'times' array ("file": ".../times.json").
-        File.WriteAllText(Path.Combine(directory, TimesFile),
-            JsonSerializer.Serialize(new { times = best }, new JsonSerializerOptions { WriteIndented = true }));
+    /// <summary>The best times of the i-th solver of a search over several (times.json for the pipeline's solver).</summary>
+    public static string TimesFileOf(int? solver) => solver is int i ? $"times-{i}.json" : TimesFile;
 
-        var csv = new StringBuilder("candidate,generation,origin,fitness,nfe,seconds,times,problem\n");
+    /// <summary>JSON as people write it: '+' and quotes not escaped (solver names such as "dpm-solver++").</summary>
+    public static readonly JsonSerializerOptions Plain = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <param name="solver">The definition of the solver the best times belong to, when the search chose among several.</param>
+    public static void Write(string directory, double[] best, IReadOnlyList<ScoredCandidate> candidates, JsonNode? solver = null)
+    {
+        WriteTimes(directory, best, solver);
+
+        var csv = new StringBuilder("candidate,generation,origin,fitness,nfe,seconds,times,problem,solver\n");
         for (int i = 0; i < candidates.Count; i++)
         {
             var c = candidates[i];
@@ -25,9 +30,21 @@ public static class SearchOutputs
                 $"{i + 1},{c.Generation},{c.Origin},{c.Fitness?.ToString("R", CultureInfo.InvariantCulture)},{c.Nfe}," +
                 $"{c.Seconds.ToString("G6", CultureInfo.InvariantCulture)},");
             csv.Append(string.Join(' ', c.Times.Select(t => t.ToString("R", CultureInfo.InvariantCulture))));
-            csv.Append(',').Append(Quote(c.Problem)).Append('\n');
+            csv.Append(',').Append(Quote(c.Problem)).Append(',').Append(Quote(c.Solver)).Append('\n');
         }
         File.WriteAllText(Path.Combine(directory, CandidatesFile), csv.ToString());
+    }
+
+    /// <summary>
+    /// times.json: the 'explicit' time-step plugin reads a JSON object with a 'times' array ("file": ".../times.json")
+    /// and ignores the 'solver' beside it, which says what solver the times were found for.
+    /// </summary>
+    public static void WriteTimes(string directory, IReadOnlyList<double> times, JsonNode? solver = null, string file = TimesFile)
+    {
+        Directory.CreateDirectory(directory);
+        var json = new JsonObject { ["times"] = new JsonArray(times.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()) };
+        if (solver is not null) json["solver"] = solver.DeepClone();
+        File.WriteAllText(Path.Combine(directory, file), json.ToJsonString(new JsonSerializerOptions(Plain) { WriteIndented = true }));
     }
 
     static string Quote(string? text) => text is null ? "" : "\"" + text.Replace("\"", "\"\"").Replace('\n', ' ') + "\"";

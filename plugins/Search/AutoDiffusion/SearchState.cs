@@ -22,6 +22,9 @@ public sealed class ScoredCandidate
 
     public double Seconds { get; set; }
 
+    /// <summary>The solver it ran with, as its definition's JSON; null for the pipeline's solver.</summary>
+    public string? Solver { get; set; }
+
     /// <summary>Why the candidate could not run, when it could not.</summary>
     public string? Problem { get; set; }
 
@@ -36,6 +39,9 @@ public sealed class ScoredCandidate
 public sealed class SearchState
 {
     const string FileName = "autodiffusion-state.json";
+
+    /// <summary>The state file of one solver's search: the pipeline's solver, or the i-th of the 'solvers' list.</summary>
+    public static string FileFor(int? solver) => solver is int i ? $"autodiffusion-state-{i}.json" : FileName;
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -56,9 +62,9 @@ public sealed class SearchState
     public List<ScoredCandidate> Candidates { get; set; } = [];
 
     /// <summary>The saved state of this search, or null when there is none or it belongs to another search.</summary>
-    public static SearchState? Load(string directory, string hash)
+    public static SearchState? Load(string directory, string hash, string file = FileName)
     {
-        var path = Path.Combine(directory, FileName);
+        var path = Path.Combine(directory, file);
         if (!File.Exists(path)) return null;
         try
         {
@@ -72,10 +78,10 @@ public sealed class SearchState
     }
 
     /// <summary>Writes a temporary file and moves it over the old one, so an interruption never leaves half a state.</summary>
-    public void Save(string directory)
+    public void Save(string directory, string file = FileName)
     {
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
+        var path = Path.Combine(directory, file);
         var temporary = path + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
         File.Move(temporary, path, overwrite: true);

@@ -57,6 +57,15 @@ public interface IOptimizationTarget
     /// Throws <see cref="Options.PipelineInputException"/> when the solver cannot run at these times.
     /// </summary>
     TargetScore Score(IReadOnlyList<double> times, ISolver? solver = null, CancellationToken cancellation = default);
+
+    /// <summary>
+    /// Builds a solver from its definition <c>{ "type": ..., ...options }</c>, as the pipeline's "solver" section would
+    /// be built (without the pipeline's online optimizers), so an optimizer can score other solvers than the pipeline's.
+    /// <paramref name="path"/> is the definition's JSON path for error messages. Throws
+    /// <see cref="Options.PipelineInputException"/> for an unknown solver or bad options.
+    /// </summary>
+    ISolver CreateSolver(System.Text.Json.Nodes.JsonObject definition, string path) =>
+        throw new Options.PipelineInputException("this host cannot build solvers for an optimizer; leave out the optimizer's solver list", path);
 }
 
 /// <summary>A run's scores: the headline first (lower is better), every score by name, and the NFE used.</summary>

@@ -29,7 +29,9 @@ public sealed class ComparisonSettings : IValidatableObject
 
 /// <summary>
 /// One solver configuration of a comparison; <paramref name="Guidance"/> and <paramref name="Optimizers"/>, when
-/// given, replace the pipeline's lists.
+/// given, replace the pipeline's lists. <paramref name="Budgets"/>, when given, replaces the comparison's NFE list for
+/// this entry. A <paramref name="Baseline"/> entry (from a baseline set) runs only at step counts that spend exactly
+/// the budget, so that every baseline is compared at the NFE it claims.
 /// </summary>
 public sealed record ComparisonEntry(string Label, JObject Solver, JObject? TimeSteps, JToken Source,
-    JArray? Guidance = null, JArray? Optimizers = null);
+    JArray? Guidance = null, JArray? Optimizers = null, int[]? Budgets = null, bool Baseline = false);

@@ -6,11 +6,29 @@ namespace Pipeline.Host.Comparison;
 /// <summary>The comparison as a Markdown table (configurations x budgets), a CSV (one line per run) and a log-log plot.</summary>
 public static class ComparisonReport
 {
+    /// <summary>The lowest-scoring baseline row at each budget (lower is better), among the rows of a baseline set.</summary>
+    public static Dictionary<int, ComparisonRow> BestBaselines(IReadOnlyList<ComparisonRow> rows) =>
+        rows.Where(r => r.Baseline && r.Headline is double h && double.IsFinite(h))
+            .GroupBy(r => r.Budget)
+            .ToDictionary(g => g.Key, g => g.MinBy(r => r.Headline!.Value)!);
+
+    /// <summary>How much lower <paramref name="row"/> scores than the best baseline at its budget, in % of the baseline (negative: worse).</summary>
+    public static double? Gain(ComparisonRow row, IReadOnlyDictionary<int, ComparisonRow> best) =>
+        row.Headline is double h && best.TryGetValue(row.Budget, out var b) && b.Headline is double bh && bh != 0
+            ? 100.0 * (bh - h) / bh
+            : null;
+
+    static string Percent(double gain) => (gain >= 0 ? "+" : "") + gain.ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
     public static string Markdown(IReadOnlyList<ComparisonRow> rows, string metricName)
     {
         var budgets = rows.Select(r => r.Budget).Distinct().Order().ToList();
+        var best = BestBaselines(rows);
         var sb = new StringBuilder();
-        sb.AppendLine($"{metricName} by NFE budget (actual NFE in brackets where it differs; wall time of the run in seconds below)");
+        var header = $"{metricName} by NFE budget (actual NFE in brackets where it differs; wall time of the run in seconds below)";
+        if (best.Count > 0)
+            header += "; the best training-free baseline at each NFE in bold, and each other row's gain against it in brackets (+: lower)";
+        sb.AppendLine(header);
         sb.AppendLine();
         sb.AppendLine("| solver | " + string.Join(" | ", budgets.Select(b => $"NFE {b}")) + " |");
         sb.AppendLine("| --- |" + string.Concat(budgets.Select(_ => " ---: |")));
@@ -22,10 +40,16 @@ public static class ComparisonReport
                 if (r is null) return "";
                 if (r.Headline is not double h) return "n/a";
                 var nfe = r.Nfe != r.Budget ? $" ({r.Nfe})" : "";
-                return $"{h.ToString("0.000e+0", CultureInfo.InvariantCulture)}{nfe}<br>{r.Seconds.ToString("0.00", CultureInfo.InvariantCulture)}s";
+                var value = h.ToString("0.000e+0", CultureInfo.InvariantCulture);
+                if (best.TryGetValue(b, out var top) && ReferenceEquals(top, r)) value = $"**{value}**";
+                var gain = !r.Baseline && Gain(r, best) is double g ? $" ({Percent(g)})" : "";
+                return $"{value}{nfe}{gain}<br>{r.Seconds.ToString("0.00", CultureInfo.InvariantCulture)}s";
             });
             sb.AppendLine($"| {label} | " + string.Join(" | ", cells) + " |");
         }
+        if (best.Count > 0)
+            sb.AppendLine("| best training-free baseline | " + string.Join(" | ", budgets.Select(b => best.TryGetValue(b, out var r)
+                ? $"{r.Headline!.Value.ToString("0.000e+0", CultureInfo.InvariantCulture)}<br>{r.Label}" : "")) + " |");
         var problems = rows.Where(r => r.Problem is not null).ToList();
         if (problems.Count > 0)
         {
@@ -35,16 +59,23 @@ public static class ComparisonReport
         return sb.ToString();
     }
 
+    /// <summary>One line per run; with a baseline set, two more columns: whether the row is a baseline, and its gain in % against the best one.</summary>
     public static string Csv(IReadOnlyList<ComparisonRow> rows)
     {
         var scoreNames = rows.SelectMany(r => r.Scores.Keys).Distinct().ToList();
+        bool baselines = rows.Any(r => r.Baseline);
+        var best = BestBaselines(rows);
         var sb = new StringBuilder();
-        sb.AppendLine(string.Join(",", ["solver", "budget", "nfe", "steps", .. scoreNames, "seconds", "problem"]));
+        string[] extra = baselines ? ["baseline", "gain-vs-best-baseline-percent"] : [];
+        sb.AppendLine(string.Join(",", ["solver", "budget", "nfe", "steps", .. scoreNames, "seconds", "problem", .. extra]));
         foreach (var r in rows)
         {
             var scores = scoreNames.Select(n => r.Scores.TryGetValue(n, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
+            string[] marks = baselines
+                ? [r.Baseline ? "true" : "false", Gain(r, best) is double g ? g.ToString("0.###", CultureInfo.InvariantCulture) : ""]
+                : [];
             sb.AppendLine(string.Join(",", [Quote(r.Label), r.Budget.ToString(CultureInfo.InvariantCulture), r.Nfe.ToString(CultureInfo.InvariantCulture),
-                r.Steps.ToString(CultureInfo.InvariantCulture), .. scores, r.Seconds.ToString("0.######", CultureInfo.InvariantCulture), Quote(r.Problem ?? "")]));
+                r.Steps.ToString(CultureInfo.InvariantCulture), .. scores, r.Seconds.ToString("0.######", CultureInfo.InvariantCulture), Quote(r.Problem ?? ""), .. marks]));
         }
         return sb.ToString();
     }

@@ -20,7 +20,7 @@ public static class ComparisonRunner
         try
         {
             foreach (var entry in entries)
-                foreach (var budget in budgets)
+                foreach (var budget in entry.Budgets ?? budgets)
                 {
                     cancellation.ThrowIfCancellationRequested();
                     var row = RunOne(host, pipeline, entry, budget, scorer, cancellation);
@@ -52,10 +52,14 @@ public static class ComparisonRunner
         public void Dispose() => (metric as IDisposable)?.Dispose();
     }
 
-    /// <summary>The largest step count whose model evaluations fit the budget, run and scored.</summary>
+    /// <summary>
+    /// The largest step count whose model evaluations fit the budget, run and scored; for a baseline entry the
+    /// largest that spends exactly the budget (a Heun step costs 2, PNDM's first steps 4), or none.
+    /// </summary>
     static ComparisonRow RunOne(PipelineHost host, PipelineDefinition pipeline, ComparisonEntry entry, int budget, SharedMetric metric, CancellationToken cancellation)
     {
         string? problem = null;
+        var reached = new SortedSet<int>();
         for (int steps = budget; steps >= 1; steps--)
         {
             var doc = (JObject)pipeline.Document.DeepClone();
@@ -81,13 +85,16 @@ public static class ComparisonRunner
             using (composed)
             {
                 int nfe = composed.ExpectedEvaluations;
-                if (nfe > budget) continue;
+                reached.Add(nfe);
+                if (nfe > budget || entry.Baseline && nfe != budget) continue;
                 using var result = host.Sample(composed, cancellation: cancellation);
                 var scores = metric.Score(composed, result, cancellation);
-                return new ComparisonRow(entry.Label, budget, result.Nfe, steps, scores, result.SamplingTime.TotalSeconds, null);
+                return new ComparisonRow(entry.Label, budget, result.Nfe, steps, scores, result.SamplingTime.TotalSeconds, null, entry.Baseline);
             }
         }
-        return new ComparisonRow(entry.Label, budget, 0, 0, new Dictionary<string, double>(), 0,
-            problem ?? $"no step count fits {budget} model evaluations");
+        string fallback = entry.Baseline && reached.Count > 0
+            ? $"skipped: no step count spends exactly {budget} model evaluations (steps 1-{budget} spend {string.Join(", ", reached)})"
+            : $"no step count fits {budget} model evaluations";
+        return new ComparisonRow(entry.Label, budget, 0, 0, new Dictionary<string, double>(), 0, reached.Count > 0 ? fallback : problem ?? fallback, entry.Baseline);
     }
 }

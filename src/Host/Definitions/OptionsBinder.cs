@@ -99,6 +99,7 @@ public static class OptionsBinder
     {
         null => JValue.CreateNull(),
         JToken token => token.DeepClone(),
+        System.Text.Json.Nodes.JsonObject node => JObject.Parse(node.ToJsonString()),
         Enum e => new JValue(EnumJson(e)),
         string s => new JValue(s),
         bool b => new JValue(b),
@@ -152,6 +153,13 @@ public static class OptionsBinder
                     return Enum.Parse(type, name);
             var names = Enum.GetNames(type).Select(OptionsConventions.EnumName).ToList();
             throw DefinitionError.At(token, $"{what} has unknown value '{s}'.{NameSuggester.Hint(s, names)} (allowed: {string.Join(", ", names)})");
+        }
+        // A plugin definition { "type", ...options } that the plugin hands to the host to build (an optimizer's solvers).
+        if (type == typeof(System.Text.Json.Nodes.JsonObject))
+        {
+            if (token is not JObject definition || definition["type"] is not JValue { Type: JTokenType.String })
+                throw DefinitionError.At(token, $"{what} must be a plugin definition {{ \"type\": \"...\", ...options }}");
+            return System.Text.Json.Nodes.JsonNode.Parse(definition.ToString())!.AsObject();
         }
         if (type.IsArray || type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
         {

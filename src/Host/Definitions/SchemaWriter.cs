@@ -130,6 +130,8 @@ public static class SchemaWriter
         else if (type == typeof(bool)) s = new JObject { ["type"] = "boolean" };
         else if (type == typeof(int) || type == typeof(long)) s = new JObject { ["type"] = "integer" };
         else if (type == typeof(double) || type == typeof(float)) s = new JObject { ["type"] = "number" };
+        else if (type == typeof(System.Text.Json.Nodes.JsonObject))
+            s = new JObject { ["type"] = "object", ["required"] = new JArray("type"), ["description"] = "a plugin definition { \"type\": ..., ...options }" };
         else if (type.IsEnum) s = new JObject { ["enum"] = new JArray(Enum.GetNames(type).Select(OptionsConventions.EnumName)) };
         else if (type.IsArray) s = new JObject { ["type"] = "array", ["items"] = Of(type.GetElementType()!) };
         else if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>)) s = new JObject { ["type"] = "array", ["items"] = Of(type.GetGenericArguments()[0]) };

@@ -26,7 +26,7 @@ public static class OptimizationRunner
     {
         CheckKeys(file.Document);
         OutputOf(file, outputDirectory).Check(overwrite || (bool?)file.Document["overwrite"] == true);
-        var (pipeline, optimizer, written) = Prepare(host, file);
+        var (pipeline, optimizer, written, _) = Prepare(host, file);
         using (pipeline)
         {
             (optimizer as IDisposable)?.Dispose();
@@ -48,7 +48,7 @@ public static class OptimizationRunner
         location.Check(replace);
 
         var clock = Stopwatch.StartNew();
-        var (pipeline, optimizer, written) = Prepare(host, file);
+        var (pipeline, optimizer, written, catalog) = Prepare(host, file);
         using var _ = pipeline;
         try
         {
@@ -58,7 +58,7 @@ public static class OptimizationRunner
             using var folder = OutputFolder.Begin(location, replace, "optimize", notice);
             var summary = optimizer.Optimize(new OptimizationContext
             {
-                Target = new OptimizationTarget(pipeline), OutputDirectory = folder.Staging, StateDirectory = state,
+                Target = new OptimizationTarget(pipeline, catalog), OutputDirectory = folder.Staging, StateDirectory = state,
                 Progress = progress, Cancellation = cancellation,
             });
             var resolved = new JObject
@@ -102,7 +102,7 @@ public static class OptimizationRunner
     }
 
     /// <summary>The pipeline (the file's metric replacing its metrics) and the optimizer, built and checked; keys are checked by the caller.</summary>
-    static (Composition.ComposedPipeline Pipeline, IOfflineOptimizer Optimizer, JObject Written) Prepare(PipelineHost host, PipelineDefinition file)
+    static (Composition.ComposedPipeline Pipeline, IOfflineOptimizer Optimizer, JObject Written, Plugins.PluginCatalog Catalog) Prepare(PipelineHost host, PipelineDefinition file)
     {
         var doc = file.Document;
         var spec = doc["optimizer"] as JObject
@@ -120,15 +120,16 @@ public static class OptimizationRunner
         var pipeline = host.Compose(definition);
         try
         {
-            var composer = new Composition.PipelineComposer(host.CatalogFor(definition));
+            var catalog = host.CatalogFor(definition);
+            var composer = new Composition.PipelineComposer(catalog);
             var (optimizer, written) = composer.BuildPlugin<IOfflineOptimizer>(spec, PluginKinds.OfflineOptimizer, pipeline.Environment);
-            var problems = optimizer.Check(new OptimizationTarget(pipeline)).ToList();
+            var problems = optimizer.Check(new OptimizationTarget(pipeline, catalog)).ToList();
             if (problems.Count > 0)
             {
                 (optimizer as IDisposable)?.Dispose();
                 throw DefinitionError.At(spec, $"{written["type"]} cannot run on this pipeline: {string.Join("; ", problems)}");
             }
-            return (pipeline, optimizer, written);
+            return (pipeline, optimizer, written, catalog);
         }
         catch
         {

@@ -14,9 +14,10 @@ namespace Pipeline.Host.Optimization;
 /// <summary>
 /// A composed pipeline as an offline optimizer sees it: its parts, its samples' noise and labels exactly as a
 /// run draws them, and <see cref="Score"/>, which runs it with other times or another solver and scores the
-/// samples with the optimization's metric (the pipeline's first metric).
+/// samples with the optimization's metric (the pipeline's first metric). With the pipeline's plugin catalog it also
+/// builds other solvers for the optimizer (<see cref="CreateSolver"/>).
 /// </summary>
-public sealed class OptimizationTarget(ComposedPipeline pipeline) : IOptimizationTarget
+public sealed class OptimizationTarget(ComposedPipeline pipeline, Plugins.PluginCatalog? catalog = null) : IOptimizationTarget
 {
     public ComposedPipeline Pipeline => pipeline;
     public RunEnvironment Environment => pipeline.Environment;
@@ -62,6 +63,24 @@ public sealed class OptimizationTarget(ComposedPipeline pipeline) : IOptimizatio
         var first = MetricScores.Score(pipeline, result, times).Properties().First().Value;
         var scores = first.ToObject<Dictionary<string, double>>()!;
         return new TargetScore(scores.Values.First(), scores, result.Nfe, result.SamplingTime.TotalSeconds);
+    }
+
+    public ISolver CreateSolver(System.Text.Json.Nodes.JsonObject definition, string path)
+    {
+        if (catalog is null)
+            throw new PipelineInputException("this optimization target has no plugin catalog to build solvers from", path);
+        var spec = Newtonsoft.Json.Linq.JObject.Parse(definition.ToJsonString());
+        try
+        {
+            var solver = new PipelineComposer(catalog).BuildPlugin<ISolver>(spec, global::Pipeline.Plugins.PluginKinds.Solver, Environment).Instance;
+            var problems = solver.CheckModel(Model, Schedule).Concat(solver.CheckSamples(SampleShape)).ToList();
+            if (problems.Count > 0) throw new PipelineInputException($"{definition["type"]}: {string.Join("; ", problems)}");
+            return solver;
+        }
+        catch (PipelineInputException e)
+        {
+            throw new PipelineInputException($"{path}: {e.Message}", path, e);
+        }
     }
 
     void CheckTimes(IReadOnlyList<double> times)
