@@ -89,7 +89,7 @@ public class PipelineSpecTests
             TimeSteps = new PluginSpec("logsnr-uniform").With("steps", 20),
             Solver = new PluginSpec("ddim", new Dictionary<string, object?> { ["eta"] = 0.0 }),
             Sampling = new SamplingSettings { Count = 1000, BatchSize = 500, Seed = 0, Device = "auto" },
-            Outputs = new OutputSettings { Directory = "runs/gmm-ddim", Trajectory = false },
+            Outputs = new OutputSettings { Directory = "../runs/gmm-ddim", Trajectory = false },
         };
         var host = new PipelineHost();
         using var typed = host.Compose(spec, Examples);
