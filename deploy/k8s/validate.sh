@@ -19,6 +19,12 @@ if [ ! -d "$modules/node_modules/kubernetes-models" ]; then
     || { echo "k8s validate: skipped: npm could not install kubernetes-models"; exit 0; }
 fi
 K8S_VALIDATE_MODULES=$modules/node_modules node "$here/validate.mjs" "${files[@]}" || exit 1
+# kubectl itself, offline: 'label --local' reads every document with kubectl's own decoder without a server (YAML
+# syntax and object framing only; the schema check above is what catches wrong fields and types).
+if command -v kubectl >/dev/null 2>&1; then
+  for f in "${files[@]}"; do kubectl label --local --dry-run=client -o name -f "$f" pipeline-validate=yes >/dev/null || exit 1; done
+  echo "k8s validate: kubectl (client $(kubectl version --client 2>/dev/null | awk '/Client Version/ {print $3}')) reads every document offline"
+fi
 if command -v kubectl >/dev/null 2>&1 && kubectl version --request-timeout=5s >/dev/null 2>&1; then
   for f in "${files[@]}"; do kubectl apply --dry-run=client -f "$f" || exit 1; done
 else
