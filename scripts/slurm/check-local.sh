@@ -3,7 +3,7 @@
 # folder holds the files one run writes: samples.npy and definition.resolved.json byte for byte, report.json's counts.
 #   scripts/slurm/check-local.sh          (.ci/run runs it after the tests)
 # Skipped, with the reason and exit code 0, where Slurm cannot start (no root, slurm-wlm not installed).
-# PIPELINE is the command line to test (default: the built src/Host, built here if missing).
+# PIPELINE is the command line to test (default: the built src/Cli, built here if missing).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 state=${PIPELINE_SLURM_STATE:-/tmp/pipeline-slurm}
@@ -22,10 +22,10 @@ cleanup() { [ "$started_here" -eq 1 ] && "$repo/scripts/slurm/stop-local-slurm.s
 trap cleanup EXIT
 
 if [ -z "${PIPELINE:-}" ]; then
-  dll=$(ls -t "$repo"/src/Host/bin/{Release,Debug}/net10.0/Pipeline.Host.dll 2>/dev/null | head -n 1)
+  dll=$(ls -t "$repo"/src/Cli/bin/{Release,Debug}/net10.0/Pipeline.Cli.dll 2>/dev/null | head -n 1)
   if [ -z "$dll" ]; then
-    dotnet build "$repo/src/Host" -v quiet -nologo >/dev/null || fail "the host does not build"
-    dll=$repo/src/Host/bin/Debug/net10.0/Pipeline.Host.dll
+    dotnet build "$repo/src/Cli" -v quiet -nologo >/dev/null || fail "the host does not build"
+    dll=$repo/src/Cli/bin/Debug/net10.0/Pipeline.Cli.dll
   fi
   export PIPELINE="dotnet $dll"
 fi
