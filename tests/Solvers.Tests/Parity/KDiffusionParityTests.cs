@@ -1,6 +1,7 @@
 using Pipeline.IO;
 using Pipeline.Plugins.Schedules;
 using Pipeline.Plugins.Solvers;
+using Pipeline.Plugins.Solvers.Dpm;
 using Pipeline.Plugins.Solvers.Karras;
 using Pipeline.Sampling;
 using Pipeline.Solvers;
@@ -21,7 +22,7 @@ namespace Pipeline.Tests.Parity;
 public class KDiffusionParityTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// The bound in float64 (measured: at most 1.0e-14 over all cases, dpm_2_ancestral with eta = 0.5 at 20 steps).
+    /// The bound in float64 (measured: at most 1.5e-14 over all cases, dpmpp_2m_sde heun at 20 steps).
     /// sample_lms integrates its Lagrange weights with scipy.integrate.quad, ours exactly (Gauss-Legendre): quad is
     /// exact to rounding on these cubic integrands, so LMS meets the same bound (3.4e-15).
     /// </summary>
@@ -41,7 +42,11 @@ public class KDiffusionParityTests(ITestOutputHelper output)
         }
     }
 
-    static ISolver Solver(string sampler, double? eta) => sampler switch
+    /// <summary>
+    /// Our plugin for each k-diffusion sampler: the ComfyUI name table (src/Cli/ComfyUiNames.cs) maps ComfyUI's sampler
+    /// of the same name to the same plugin and options.
+    /// </summary>
+    static ISolver Solver(string sampler, double? eta, string? solverType) => sampler switch
     {
         "sample_euler" => new KarrasEuler(new ChurnOptions()),
         "sample_heun" => new KarrasHeun(new ChurnOptions()),
@@ -50,6 +55,13 @@ public class KDiffusionParityTests(ITestOutputHelper output)
         // DDIM's noise scale eta sigma_t sqrt(1 - e^{-2h}) is k-diffusion's sigma_up on a VE schedule (eta <= 1).
         "sample_euler_ancestral" => new Ddim(new DdimOptions { Eta = eta!.Value }),
         "sample_dpm_2_ancestral" => new Dpm2Ancestral(new Dpm2AncestralOptions { Eta = eta!.Value }),
+        // k-diffusion's 2M steps are second order from the second step to the last step into sigma > 0 at any step count.
+        "sample_dpmpp_2m" => new DpmSolverPlusPlus(new DpmSolverOptions { LowerOrderFinal = false }),
+        "sample_dpmpp_2m_sde" => new SdeDpmSolverPlusPlus(new SdeDpmSolverPlusPlusOptions
+        {
+            LowerOrderFinal = false,
+            SolverType = solverType == "heun" ? DpmSolverType.Heun : DpmSolverType.Midpoint,
+        }),
         _ => throw new InvalidOperationException($"no mapping for {sampler}"),
     };
 
@@ -67,21 +79,23 @@ public class KDiffusionParityTests(ITestOutputHelper output)
         {
             string sampler = c.GetProperty("sampler").GetString()!;
             int steps = c.GetProperty("steps").GetInt32();
-            double? eta = c.GetProperty("kwargs").TryGetProperty("eta", out var e) ? e.GetDouble() : null;
+            var kwargs = c.GetProperty("kwargs");
+            double? eta = kwargs.TryGetProperty("eta", out var e) ? e.GetDouble() : null;
+            string? solverType = kwargs.TryGetProperty("solver_type", out var st) ? st.GetString() : null;
             var sigmas = c.GetProperty("sigmas").EnumerateArray().Select(v => v.GetDouble()).ToArray();
             var times = new KarrasSigmas(new KarrasOptions { Steps = steps, ToZero = true }).Times(schedule);
             Assert.Equal(sigmas.Length, times.Length);
             for (int i = 0; i < times.Length; i++)
                 Assert.True(Math.Abs(times[i] - sigmas[i]) <= 1e-12 * Math.Max(1, sigmas[i]), $"#{index}: sigma {i} ours {times[i]:R}, k-diffusion {sigmas[i]:R}");
 
-            var solver = Solver(sampler, eta);
+            var solver = Solver(sampler, eta, solverType);
             var replay = new ReplayedNoise(noise);
             var (ours, model) = DpmHelpers.Run(solver, mixture, schedule, xT, times, replay);
             using (ours)
             using (var r = reference[index])
             {
                 double d = DpmHelpers.MaxAbsDiff(ours, r);
-                string name = $"#{index} {sampler} {steps} steps{(eta is null ? "" : $" eta {eta}")}";
+                string name = $"#{index} {sampler} {steps} steps {kwargs.GetRawText()}";
                 output.WriteLine($"{name}: max |diff| {d:E2}, NFE {model.Evaluations}, draws {replay.Draws}");
                 seen.Add(sampler);
                 if (!(d <= Float64Tolerance)) failures.Add($"{name}: max |diff| {d:E2}");
@@ -93,7 +107,7 @@ public class KDiffusionParityTests(ITestOutputHelper output)
                     failures.Add($"{name}: {replay.Draws} noise draws, k-diffusion {c.GetProperty("draws").GetInt32()}");
             }
         }
-        Assert.Equal(6, seen.Count);
+        Assert.Equal(8, seen.Count);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 

@@ -15,7 +15,7 @@ Model: k-diffusion's denoiser D(x, sigma) = x - sigma eps(x, sigma) of the exact
 mixture of tests/Fixtures/Parity/dpm on the EDM schedule (alpha = 1, sigma(t) = t), in float64. Sigmas:
 get_sigmas_karras(steps, 0.002, 80, rho = 7) followed by 0. 64 samples from one x_T = 80 z.
 
-The ancestral samplers get a noise_sampler that returns the rows of noise.npy in order, one [64, 4] draw per call; the
+The ancestral and SDE samplers get a noise_sampler that returns the rows of noise.npy in order, one [64, 4] draw per call; the
 tests replay the same rows through the run's noise source.
 
 Writes next to this script:
@@ -114,6 +114,11 @@ def cases():
         for sampler in ['sample_euler_ancestral', 'sample_dpm_2_ancestral']:
             out.append(dict(sampler=sampler, steps=steps, kwargs=dict(eta=1.0)))
             out.append(dict(sampler=sampler, steps=steps, kwargs=dict(eta=0.5)))
+    # Appended so that the indices of the cases above stay as they were.
+    for steps in [10, 20]:
+        out.append(dict(sampler='sample_dpmpp_2m', steps=steps, kwargs={}))
+        for solver_type in ['midpoint', 'heun']:
+            out.append(dict(sampler='sample_dpmpp_2m_sde', steps=steps, kwargs=dict(solver_type=solver_type)))
     return out
 
 
@@ -129,7 +134,7 @@ def main():
         model = Denoiser()
         kwargs = dict(case['kwargs'])
         replay = None
-        if 'ancestral' in case['sampler']:
+        if 'ancestral' in case['sampler'] or 'sde' in case['sampler']:
             replay = Replay(noise)
             kwargs['noise_sampler'] = replay
         with torch.no_grad():
