@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Karras;
 
-[Plugin(PluginKinds.Solver, "dpm2", Aliases = "kdpm2,k-dpm-2,dpm-2",
+[Plugin(PluginKinds.Solver, "dpm2", Aliases = "kdpm2,k-dpm-2,dpm-2,dpm_2",
     Summary = "DPM-2 in sigma (k-diffusion sample_dpm_2): Karras et al. 2022 Algorithm 2 with a DPM-Solver-2 midpoint at the geometric mean sigma, optional churn; Euler on a step to sigma = 0")]
 public sealed class Dpm2Export : PluginExport<Dpm2, ChurnOptions>;
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Solvers.Karras;
 
-[Plugin(PluginKinds.Solver, "dpm2-ancestral", Aliases = "kdpm2-ancestral,k-dpm-2-ancestral,dpm-2-ancestral",
+[Plugin(PluginKinds.Solver, "dpm2-ancestral", Aliases = "kdpm2-ancestral,k-dpm-2-ancestral,dpm-2-ancestral,dpm_2_ancestral",
     Summary = "Ancestral DPM-2 in sigma (k-diffusion sample_dpm_2_ancestral): a DPM-2 step down to sigma_down, then fresh noise of std sigma_up")]
 public sealed class Dpm2AncestralExport : PluginExport<Dpm2Ancestral, Dpm2AncestralOptions>;
 

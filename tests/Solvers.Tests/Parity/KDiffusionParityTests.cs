@@ -111,6 +111,30 @@ public class KDiffusionParityTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    /// <summary>ComfyUI's "ddim" sampler runs sample_euler: our DDIM with eta = 0 is that step (the ComfyUI name table maps it so).</summary>
+    [Fact]
+    public void DdimWithEtaZeroIsKDiffusionEuler()
+    {
+        var schedule = new EdmSchedule(new EdmScheduleOptions());
+        using var mixture = ParityFixtures.Mixture(Folder);
+        using var xT = NpyFile.Read(Path.Combine(Folder, "x_T.npy"));
+        using var reference = NpyFile.Read(Path.Combine(Folder, "samples.npy"));
+        var euler = ParityFixtures.Cases(Folder).Select((c, i) => (c, i)).Where(p => p.c.GetProperty("sampler").GetString() == "sample_euler").ToList();
+        Assert.Equal(2, euler.Count);
+        foreach (var (c, index) in euler)
+        {
+            var times = new KarrasSigmas(new KarrasOptions { Steps = c.GetProperty("steps").GetInt32(), ToZero = true }).Times(schedule);
+            var (ours, _) = DpmHelpers.Run(new Ddim(new DdimOptions()), mixture, schedule, xT, times);
+            using (ours)
+            using (var r = reference[index])
+            {
+                double d = DpmHelpers.MaxAbsDiff(ours, r);
+                output.WriteLine($"ddim eta 0 vs sample_euler, {c.GetProperty("steps").GetInt32()} steps: max |diff| {d:E2}");
+                Assert.True(d <= Float64Tolerance, $"max |diff| {d:E2}");
+            }
+        }
+    }
+
     /// <summary>With eta = 0 the ancestral sampler is the deterministic one and draws no noise.</summary>
     [Fact]
     public void AncestralWithEtaZeroIsDpm2()
