@@ -31,7 +31,9 @@ public static class ComfyUiNames
         new("heun", "sampler", "heun", "{}", Oracle),
         new("dpm_2", "sampler", "dpm2", "{}", Oracle + "; alias dpm_2"),
         new("dpm_2_ancestral", "sampler", "dpm2-ancestral", "{}", Replayed + "; alias dpm_2_ancestral"),
-        new("lms", "sampler", "lms", "{}", Oracle + " (scipy quad is exact on the cubic weights)"),
+        // ComfyUI's sample_lms returns the data prediction on the step into sigma = 0; k-diffusion's takes that step
+        // with the multistep weights ('lms' with its default options).
+        new("lms", "sampler", "lms", """{"finalDenoise": true}""", "k-diffusion's sample_lms to 3.4e-15 (float64) down to the last sigma > 0, then the data prediction there to 1e-12 (LmsWithFinalDenoiseEndsOnTheDataPrediction)"),
         new("dpmpp_2m", "sampler", "dpm-solver++", """{"lowerOrderFinal": false}""", Oracle),
         new("dpmpp_2m_sde", "sampler", "sde-dpm-solver++", """{"lowerOrderFinal": false}""", Replayed + "; ComfyUI draws Brownian-tree increments"),
         new("dpmpp_2m_sde_gpu", "sampler", "sde-dpm-solver++", """{"lowerOrderFinal": false}""", "as dpmpp_2m_sde"),

@@ -44,7 +44,7 @@ public class KDiffusionParityTests(ITestOutputHelper output)
 
     /// <summary>
     /// Our plugin for each k-diffusion sampler: the ComfyUI name table (src/Cli/ComfyUiNames.cs) maps ComfyUI's sampler
-    /// of the same name to the same plugin and options.
+    /// of the same name to the same plugin and options (all but lms, whose ComfyUI version ends differently).
     /// </summary>
     static ISolver Solver(string sampler, double? eta, string? solverType) => sampler switch
     {
@@ -146,5 +146,34 @@ public class KDiffusionParityTests(ITestOutputHelper output)
         var (a, _) = DpmHelpers.Run(new Dpm2Ancestral(new Dpm2AncestralOptions { Eta = 0 }), mixture, schedule, xT, times);
         var (b, _) = DpmHelpers.Run(new Dpm2(new ChurnOptions()), mixture, schedule, xT, times);
         using (a) using (b) Assert.True(DpmHelpers.MaxAbsDiff(a, b) <= 1e-12);
+    }
+
+    /// <summary>
+    /// ComfyUI's lms ('finalDenoise': true) takes k-diffusion's multistep steps down to the last sigma > 0 and then
+    /// returns the data prediction there: x_N = D(x_{N-1}, sigma_{N-1}) (alpha = 1 on this schedule).
+    /// </summary>
+    [Theory]
+    [InlineData(10)]
+    [InlineData(20)]
+    public void LmsWithFinalDenoiseEndsOnTheDataPrediction(int steps)
+    {
+        var schedule = new EdmSchedule(new EdmScheduleOptions());
+        using var mixture = ParityFixtures.Mixture(Folder);
+        using var xT = NpyFile.Read(Path.Combine(Folder, "x_T.npy"));
+        var times = new KarrasSigmas(new KarrasOptions { Steps = steps, ToZero = true }).Times(schedule);
+        Assert.Equal(0, times[^1]);
+        var (comfy, model) = DpmHelpers.Run(new Lms(new LmsOptions { FinalDenoise = true }), mixture, schedule, xT, times);
+        var (kdiffusion, _) = DpmHelpers.Run(new Lms(new LmsOptions()), mixture, schedule, xT, times);
+        var (before, _) = DpmHelpers.Run(new Lms(new LmsOptions()), mixture, schedule, xT, times[..^1]);
+        double last = times[^2];
+        using var denoised = ((IDenoiser)new Pipeline.Tests.Dpm.PluginDenoiser(mixture, schedule)).Data(before, last);
+        using (comfy) using (kdiffusion) using (before)
+        {
+            double d = DpmHelpers.MaxAbsDiff(comfy, denoised), apart = DpmHelpers.MaxAbsDiff(comfy, kdiffusion);
+            output.WriteLine($"lms finalDenoise, {steps} steps: vs the data prediction {d:E2}; vs sample_lms {apart:E2}");
+            Assert.True(d <= 1e-12, $"max |diff| {d:E2}");
+            Assert.True(apart > 1e-7, $"the final step did not change the result ({apart:E2})");
+            Assert.Equal(steps, model.Evaluations);
+        }
     }
 }
