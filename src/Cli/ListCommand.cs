@@ -6,7 +6,8 @@ namespace Pipeline.Host.Cli;
 
 /// <summary>
 /// `list [kind]`: plugins by kind with summaries and options (type, range, default, description), then the settings of the
-/// definition's own sections ("sampling", "outputs"); `list sampling` or `list outputs` shows one of those.
+/// definition's own sections ("sampling", "outputs"); `list sampling` or `list outputs` shows one of those;
+/// `list --comfyui` shows the table of ComfyUI's names (<see cref="ComfyUiNames"/>).
 /// </summary>
 public static class ListCommand
 {
@@ -42,6 +43,13 @@ public static class ListCommand
             }
         foreach (var error in catalog.Errors) output.WriteLine($"error: {error}");
         foreach (var warning in catalog.Warnings) output.WriteLine($"warning: {warning}");
+        return Program.Ok;
+    }
+
+    /// <summary>`list --comfyui`: ComfyUI's sampler and scheduler names, each with its plugin and options or "missing".</summary>
+    public static int WriteComfyUi(TextWriter output)
+    {
+        output.Write(ComfyUiNames.Markdown());
         return Program.Ok;
     }
 

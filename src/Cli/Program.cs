@@ -20,6 +20,7 @@ public static class Program
           pipeline validate <definition.json | optimization.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
+          pipeline list --comfyui
           pipeline bench <definition.json | comparison.json> [--repeat N] [--steps 10,50] [--plugins DIR]...
           pipeline compare <comparison.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline train <training.json> [--output DIR] [--overwrite] [--quiet] [--plugins DIR]...
@@ -37,7 +38,8 @@ public static class Program
           schema    print a JSON Schema of definitions for the loaded plugins
           list      plugins by kind (model, noise-schedule, time-steps, solver, guidance,
                     optimizer, offline-optimizer, metric) with their summaries and options,
-                    then the settings of the sampling and outputs sections ('list sampling')
+                    then the settings of the sampling and outputs sections ('list sampling');
+                    --comfyui: ComfyUI's sampler and scheduler names -> plugin and options, or missing
           bench     time sampling per step, split into model time and everything else
           compare   run solver configurations at several NFE budgets on one pipeline; writes
                     compare.md, compare.csv and compare.png (error against NFE, log-log)
@@ -56,7 +58,7 @@ public static class Program
         """;
 
     static readonly HashSet<string> ValueOptions = ["output", "out", "plugins", "repeat", "steps", "shard", "metrics"];
-    static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory"];
+    static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory", "comfyui"];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
@@ -77,7 +79,7 @@ public static class Program
                 "merge" => MergeCommand.Run(host, a, stdout, stderr, cancel.Token),
                 "validate" => Validate(host, a, stdout, stderr),
                 "schema" => Schema(host, a, stdout),
-                "list" => ListCommand.Write(host, a.Positional.FirstOrDefault(), stdout),
+                "list" => a.Has("comfyui") ? ListCommand.WriteComfyUi(stdout) : ListCommand.Write(host, a.Positional.FirstOrDefault(), stdout),
                 "compare" => a.Positional.Count == 1
                     ? CompareCommand.Run(host, a.Positional[0], a.Value("output"), a.Has("overwrite"), stdout, stderr, cancel.Token)
                     : throw new PipelineInputException("'compare' takes one comparison file; see --help"),

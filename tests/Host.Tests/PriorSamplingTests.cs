@@ -36,7 +36,7 @@ public class PriorSamplingTests(ITestOutputHelper output)
         var data = new TheoryData<string, string>();
         foreach (var s in Schedules)
         {
-            foreach (var solver in new[] { "ddim", "ddim-eta-1", "euler-maruyama", "pf-ode-heun", "dpm-solver++", "unipc", "heun", "lms", "langevin" })
+            foreach (var solver in new[] { "ddim", "ddim-eta-1", "euler-maruyama", "pf-ode-heun", "dpm-solver++", "unipc", "heun", "lms", "dpm_2", "dpm_2_ancestral", "langevin" })
                 data.Add(s, solver);
             if (s is "discrete" or "vp-linear") data.Add(s, "ddpm");
         }
@@ -55,6 +55,9 @@ public class PriorSamplingTests(ITestOutputHelper output)
         "unipc" => ("""{ "type": "unipc" }""", 30),
         "heun" => ("""{ "type": "heun" }""", 30),
         "lms" => ("""{ "type": "lms" }""", 50),
+        // By their ComfyUI names, the aliases of dpm2 and dpm2-ancestral.
+        "dpm_2" => ("""{ "type": "dpm_2" }""", 30),
+        "dpm_2_ancestral" => ("""{ "type": "dpm_2_ancestral" }""", 100),
         // NCSN's annealing over geometric noise levels; epsilon = sigma_L^2 (a_i = sigma_i^2) is set below.
         "langevin" => ("""{ "type": "langevin", "nStepsEach": 20, "epsilon": EPSILON }""", 40),
         // score-SDE's VE sampler: reverse diffusion + one Langevin corrector step at snr 0.16.

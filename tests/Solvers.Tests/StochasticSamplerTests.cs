@@ -1,4 +1,5 @@
 using Pipeline.Plugins.Solvers;
+using Pipeline.Plugins.Solvers.Karras;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using Pipeline.Tests.TestSupport;
@@ -26,6 +27,8 @@ public class StochasticSamplerTests
         { "ddim-eta-1", "ve", 200 },
         { "euler-maruyama", "discrete", 1000 },
         { "euler-maruyama", "continuous", 1000 },
+        { "dpm2-ancestral", "ve", 100 },
+        { "dpm2-ancestral-eta-0.5", "ve", 100 },
     };
 
     static ISolver Solver(string name) => name switch
@@ -34,6 +37,8 @@ public class StochasticSamplerTests
         "ddpm-beta" => new Ddpm(new DdpmOptions { Variance = DdpmVariance.Beta }),
         "ddim-eta-1" => new Ddim(new DdimOptions { Eta = 1 }),
         "euler-maruyama" => new EulerMaruyama(new EulerMaruyamaOptions()),
+        "dpm2-ancestral" => new Dpm2Ancestral(new Dpm2AncestralOptions()),
+        "dpm2-ancestral-eta-0.5" => new Dpm2Ancestral(new Dpm2AncestralOptions { Eta = 0.5 }),
         _ => throw new ArgumentException(name),
     };
 
@@ -57,7 +62,7 @@ public class StochasticSamplerTests
         var (x, model) = Harness.Run(Solver(solver), Mixture, noiseSchedule, xT, times, noise);
         using (xT) using (x)
         {
-            Assert.Equal(steps, model.Evaluations);
+            Assert.Equal(Solver(solver).Evaluations(times), model.Evaluations);
             var values = x.data<double>().ToArray();
             for (int d = 0; d < 2; d++)
             {

@@ -16,6 +16,9 @@ public sealed class LmsOptions
     [Description("order of the multistep (number of slopes combined); the first steps use as many as exist")]
     [Range(1, 6)]
     public int Order { get; set; } = 4;
+
+    [Description("on the step into sigma = 0, return the data prediction instead of the multistep step (ComfyUI's lms); false is k-diffusion's sample_lms")]
+    public bool FinalDenoise { get; set; }
 }
 
 /// <summary>
@@ -23,7 +26,9 @@ public sealed class LmsOptions
 /// rho = sigma / alpha (the k-diffusion sigma): with slopes d_j = (y_j - D_j) / rho_j = eps(x_j, t_j) at the last k
 /// steps, y_{i+1} = y_i + sum_j w_j d_{i-j}, w_j = integral from rho_i to rho_{i+1} of the Lagrange basis polynomial of
 /// node rho_{i-j} (Adams-Bashforth on the actual, unequal steps). k = min(i + 1, order). The weights are integrated
-/// exactly (Gauss-Legendre) where k-diffusion calls scipy's quad. A step into t = 0 (rho = 0) is an ordinary step.
+/// exactly (Gauss-Legendre) where k-diffusion calls scipy's quad. A step into t = 0 (rho = 0) is an ordinary step;
+/// with <see cref="LmsOptions.FinalDenoise"/> it is the first-order step with the newest slope alone, which lands on
+/// alpha_t times the data prediction (ComfyUI's version of the sampler).
 /// </summary>
 public sealed class Lms(LmsOptions options) : ISolver
 {
@@ -39,7 +44,7 @@ public sealed class Lms(LmsOptions options) : ISolver
             var (s, t) = (step.From, step.To);
             int i = step.Index;
             history.Push(s, context.Model.Epsilon(x, s.T));
-            int k = history.Count;
+            int k = options.FinalDenoise && rho[i + 1] == 0 ? 1 : history.Count;
             var nodes = Enumerable.Range(0, k).Select(j => rho[i - j]).ToArray();
             // sum_j w_j d_j = (rho_{i+1} - rho_i) sum_j (w_j / (rho_{i+1} - rho_i)) d_j: the transfer with normalised weights.
             var weights = LagrangeWeights.Integrate(nodes, rho[i], rho[i + 1]);

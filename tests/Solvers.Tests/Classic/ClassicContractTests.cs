@@ -317,7 +317,7 @@ public class ClassicContractTests(ITestOutputHelper output)
             .Where(t => !t.IsAbstract && typeof(Pipeline.Plugins.IPluginExport).IsAssignableFrom(t)
                 && t.Namespace is "Pipeline.Plugins.Solvers.Pndm" or "Pipeline.Plugins.Solvers.Karras" or "Pipeline.Plugins.Solvers.Langevin")
             .Select(t => (Pipeline.Plugins.IPluginExport)Activator.CreateInstance(t)!).ToList();
-        Assert.Equal(8, exports.Count);
+        Assert.Equal(10, exports.Count);
         foreach (var export in exports)
         {
             var options = Activator.CreateInstance(export.Options)!;
