@@ -5,6 +5,7 @@ using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using Xunit.Abstractions;
+using Pipeline.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -223,7 +224,7 @@ public class DpmContractTests(ITestOutputHelper output)
         };
         foreach (var (options, steps) in cases)
         {
-            var observer = new Recorder();
+            var observer = new StepRecorder();
             var (x, _) = Run(new DpmSolverPlusPlus(options), times, observer: observer);
             using (x)
             {
@@ -237,7 +238,7 @@ public class DpmContractTests(ITestOutputHelper output)
             observer.Last!.Dispose();
         }
 
-        var adaptive = new Recorder();
+        var adaptive = new StepRecorder();
         var (y, _) = Run(new DpmSolverPlusPlus(new DpmSolverOptions { Method = DpmSolverMethod.Adaptive }), times, observer: adaptive);
         using (y)
         {
@@ -256,19 +257,6 @@ public class DpmContractTests(ITestOutputHelper output)
             Assert.True(Dpm.MaxAbsDiff(adaptive.Last!, y) == 0);
         }
         adaptive.Last!.Dispose();
-    }
-
-    sealed class Recorder : ISamplingObserver
-    {
-        public List<StepInfo> Steps { get; } = [];
-        public Tensor? Last;
-
-        public void OnStep(in StepInfo step)
-        {
-            Steps.Add(step with { X = null! });
-            Last?.Dispose();
-            Last = step.X.clone();
-        }
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Pipeline.SolverKit;
 using Pipeline.Solvers;
 using Pipeline.Tests.Dpm;
 using DpmRuns = Pipeline.Tests.Dpm.Dpm;
+using Pipeline.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,7 +40,7 @@ public class SolverRunTests
     public void AStepIndexOutsideTheRunIsRefusedNotClamped()
     {
         using var xT = DpmRuns.Noise(8, 3, 1);
-        var observer = new Recorder();
+        var observer = new StepRecorder();
         var context = Context(xT, observer);
         using var run = new SolverRun(context);
         run.Advance(Span(context, 9, 9), (x, _) => x.clone());
@@ -55,7 +56,7 @@ public class SolverRunTests
     {
         using var xT = DpmRuns.Noise(8, 3, 1);
         using var expected0 = xT.clone();
-        var observer = new Recorder();
+        var observer = new StepRecorder();
         var model = new PluginDenoiser(Mixture3.Value, Schedule);
         var context = Context(xT, observer, model);
         Tensor? given = null, made = null;
@@ -93,7 +94,7 @@ public class SolverRunTests
     public void AnUpdateThatThrowsLeavesNothingBehindAndTheInitialXAlone()
     {
         using var xT = DpmRuns.Noise(8, 3, 1);
-        var observer = new Recorder();
+        var observer = new StepRecorder();
         var context = Context(xT, observer);
         Tensor? held = null;
         Assert.Throws<InvalidDataException>(() =>
@@ -106,18 +107,5 @@ public class SolverRunTests
         Assert.True(held!.IsInvalid);
         Assert.False(xT.IsInvalid);
         observer.Last!.Dispose();
-    }
-
-    sealed class Recorder : ISamplingObserver
-    {
-        public List<StepInfo> Steps { get; } = [];
-        public Tensor? Last;
-
-        public void OnStep(in StepInfo step)
-        {
-            Steps.Add(step with { X = null! });
-            Last?.Dispose();
-            Last = step.X.clone();
-        }
     }
 }
