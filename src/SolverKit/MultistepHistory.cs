@@ -9,7 +9,7 @@ namespace Pipeline.SolverKit;
 /// the history is disposed.
 /// </summary>
 /// <remarks>
-/// Create it with <c>using</c> around <see cref="StepLoop.Run"/>, push the step's model output inside the step, and
+/// Create it with <c>using</c> around <see cref="StepLoop"/>.Run, push the step's model output inside the step, and
 /// read entries without disposing or writing them. Methods with fixed weights (Adams-Bashforth in rho: PLMS, iPNDM,
 /// LMS) may push without a time; <see cref="Time"/> then refuses those entries.
 /// </remarks>

@@ -1,7 +1,10 @@
 namespace Pipeline.SolverKit;
 
 /// <summary>One step of a run, from time <see cref="From"/> (s, noisier) to <see cref="To"/> (t &lt; s).</summary>
-/// <param name="Index">The step's index, 0 for the first; the index <see cref="Pipeline.Solvers.SamplingContext.Completed"/> is told.</param>
+/// <param name="Index">
+/// The step's index, 0 for the first; the index the observer is told. For an update that spans several intervals of
+/// the time grid (<see cref="SolverRun"/>), the last interval it covers.
+/// </param>
 /// <param name="From">Schedule values at the step's start s.</param>
 /// <param name="To">Schedule values at the step's end t.</param>
 /// <param name="IsLast">True for the run's final step.</param>

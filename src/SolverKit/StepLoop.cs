@@ -1,12 +1,13 @@
 using Pipeline.Solvers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.SolverKit;
 
 /// <summary>
-/// The loop every solver shares: schedule values computed once on the host, one dispose scope per step (only the new
-/// x leaves it), the previous x disposed once the next exists, and the observer told after each step.
+/// The loop every solver with one update per interval of the time grid shares: schedule values computed once on the
+/// host, one dispose scope per step (only the new x leaves it), the previous x disposed once the next exists, and the
+/// observer told after each step. Methods whose updates span several intervals, or whose attempts may be rejected,
+/// use <see cref="SolverRun"/>, on which this loop is built.
 /// </summary>
 /// <remarks>
 /// The dispose rules a step function relies on: every tensor it makes is disposed when it returns, except the tensor it
@@ -24,29 +25,22 @@ public static class StepLoop
     /// <summary>Runs <paramref name="step"/> over every step of <paramref name="context"/> and returns the final x, which the caller owns.</summary>
     /// <param name="context">The run: schedule, times, initial x, observer.</param>
     /// <param name="step">One step of the method.</param>
-    public static Tensor Run(SamplingContext context, Step step)
+    public static Tensor Run(SamplingContext context, Step step) => Run(context, step, denoiseAtEnd: false);
+
+    /// <summary>
+    /// Runs <paramref name="step"/> over every step of <paramref name="context"/>, then, with <paramref name="denoiseAtEnd"/>,
+    /// the final denoising step x_0 = D(x, t_N) (one more evaluation; the last step is reported once, after it, ending
+    /// at t = 0: see <see cref="SolverRun"/>). Returns the final x, which the caller owns.
+    /// </summary>
+    /// <param name="context">The run: schedule, times, initial x, observer.</param>
+    /// <param name="step">One step of the method.</param>
+    /// <param name="denoiseAtEnd">True to end with the data prediction at the last time.</param>
+    public static Tensor Run(SamplingContext context, Step step, bool denoiseAtEnd)
     {
         var points = TimePoint.Along(context.Schedule, context.Times);
-        // A handle of our own, so the loop can dispose every x it holds; context.Initial is only read.
-        var x = context.Initial.alias();
-        try
-        {
-            for (int i = 0; i < context.Steps; i++)
-            {
-                Tensor next;
-                using (var scope = torch.NewDisposeScope())
-                    next = scope.MoveToOuter(step(x, new SolverStep(i, points[i], points[i + 1], i == context.Steps - 1)));
-                x.Dispose();
-                x = next;
-                // Outside the step's scope, so an observer's copies of x are its own to keep.
-                context.Completed(i, x);
-            }
-            return x;
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
+        using var run = new SolverRun(context, denoiseAtEnd);
+        for (int i = 0; i < context.Steps; i++)
+            run.Advance(new SolverStep(i, points[i], points[i + 1], i == context.Steps - 1), step);
+        return run.Finish();
     }
 }

@@ -138,7 +138,7 @@ public class SolverContractTests
         var schedule = Schedule("discrete");
         var times = Times(schedule, 6, toZero: true);
         using var xT = Initial(schedule);
-        var observer = new Recorder();
+        var observer = new StepRecorder();
         var (x, _) = Harness.Run(Create("ddim"), Mixture, schedule, xT, times, observer: observer);
         using (x)
         {
@@ -148,18 +148,6 @@ public class SolverContractTests
             Assert.True(Harness.SameBits(observer.Last!, x));
         }
         observer.Last!.Dispose();
-    }
-
-    sealed class Recorder : ISamplingObserver
-    {
-        public List<StepInfo> Steps { get; } = [];
-        public Tensor? Last;
-        public void OnStep(in StepInfo step)
-        {
-            Steps.Add(step with { X = null! });
-            Last?.Dispose();
-            Last = step.X.clone();
-        }
     }
 
     [Fact]

@@ -21,8 +21,11 @@ internal static class AdaptiveDpmSolver
     /// <summary>Attempts after which the run is refused rather than looping on (each costs `order` NFE).</summary>
     const int MaxAttempts = 100_000;
 
-    public static void Run(DpmState state, SamplingContext context, DpmPrediction prediction, DpmSolverOptions options,
-        DpmProgress progress)
+    /// <summary>
+    /// Advances <paramref name="run"/> from the first given time to the last; an accepted attempt is reported as the share
+    /// of lambda done (step i of Steps ends in the share (i / Steps, (i + 1) / Steps]), a rejected one is not reported.
+    /// </summary>
+    public static void Run(SolverRun run, SamplingContext context, DpmPrediction prediction, DpmSolverOptions options)
     {
         var schedule = context.Schedule;
         int order = options.Order;
@@ -30,7 +33,8 @@ internal static class AdaptiveDpmSolver
         var end = TimePoint.At(schedule, context.Times[^1]);
         double lambdaStart = s.Lambda;
         double h = Math.Min(options.HInit, end.Lambda - s.Lambda);
-        var xPrev = state.X.alias();
+        // The lower-order solution of the last accepted attempt (x at first), owned here: detached from its attempt's scope.
+        var xPrev = run.X.alias();
         try
         {
             for (int attempt = 1; Math.Abs(s.T - end.T) > options.TErr && h > 0; attempt++)
@@ -39,30 +43,23 @@ internal static class AdaptiveDpmSolver
                     throw new PipelineInputException(
                         $"adaptive DPM-Solver made {MaxAttempts} attempts and reached only t = {s.T:G6} of {end.T:G6}; raise rtol/atol", "$.solver");
                 var t = TimePoint.At(schedule, schedule.TimeOfLambda(s.Lambda + h));
-                double error;
-                using (var scope = NewDisposeScope())
+                bool last = Math.Abs(t.T - end.T) <= options.TErr;
+                int index = last ? context.Steps - 1
+                    : (int)Math.Ceiling((t.Lambda - lambdaStart) / (end.Lambda - lambdaStart) * context.Steps) - 1;
+                double error = double.NaN;
+                bool accepted = run.TryAdvance(new SolverStep(index, s, t, last), (x, step) =>
                 {
-                    var (lower, higher) = Pair(context, state.X, s, t, prediction, order, options.SolverType);
+                    var (lower, higher) = Pair(context, x, step.From, step.To, prediction, order, options.SolverType);
                     error = ScaledError(lower, higher, xPrev, options.Rtol, options.Atol);
                     if (!double.IsFinite(error))
                         throw new PipelineInputException(
-                            $"adaptive DPM-Solver's error estimate is not finite at t = {s.T:G6} -> {t.T:G6}; the model output is probably not finite", "$.solver");
-                    if (error <= 1)
-                    {
-                        state.Replace(scope.MoveToOuter(higher));
-                        xPrev.Dispose();
-                        xPrev = scope.MoveToOuter(lower);
-                    }
-                }
-                if (error <= 1)
-                {
-                    var from = s;
-                    s = t;
-                    bool last = Math.Abs(s.T - end.T) <= options.TErr;
-                    int index = last ? context.Steps - 1
-                        : (int)Math.Ceiling((s.Lambda - lambdaStart) / (end.Lambda - lambdaStart) * context.Steps) - 1;
-                    progress.Step(index, from.T, s.T, state.X, last);
-                }
+                            $"adaptive DPM-Solver's error estimate is not finite at t = {step.From.T:G6} -> {step.To.T:G6}; the model output is probably not finite", "$.solver");
+                    if (error > 1) return null;
+                    xPrev.Dispose();
+                    xPrev = lower.DetachFromDisposeScope();
+                    return higher;
+                });
+                if (accepted) s = t;
                 // The authors round the factor E^(-1/order) to float32 (`.float()`); so do we, so that the step positions
                 // and hence the NFE agree with theirs to the last bit rather than to 1e-8.
                 h = Math.Min(options.Theta * h * (float)Math.Pow(error, -1.0 / order), end.Lambda - s.Lambda);

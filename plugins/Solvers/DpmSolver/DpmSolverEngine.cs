@@ -53,34 +53,20 @@ internal sealed class DpmSolverEngine(DpmSolverOptions options, DpmPrediction pr
     {
         if (Check(context.Schedule, context.Times).FirstOrDefault() is { } problem)
             throw new PipelineInputException(problem, "$.solver");
-        var points = TimePoint.Along(context.Schedule, context.Times);
-        var progress = new DpmProgress(context, holdLast: options.DenoiseToZero);
-        using var state = new DpmState(context.Initial);
-        switch (options.Method)
-        {
-            case DpmSolverMethod.Multistep:
-                MultistepDpmSolver.Run(state, context, points, prediction, options, progress);
-                break;
-            case DpmSolverMethod.Adaptive:
-                AdaptiveDpmSolver.Run(state, context, prediction, options, progress);
-                break;
-            default:
-                RunSinglestep(state, context, points, progress);
-                break;
-        }
-        if (options.DenoiseToZero)
-        {
-            Denoise(state, context, context.Times[^1]);
-            progress.Denoised(state.X);
-        }
-        return state.Release();
+        // One update per interval: the kit's step loop. Otherwise the kit's run, which owns x, the update scopes and
+        // the reports of updates that span several intervals or are rejected; the final denoising step is its Finish.
+        if (options.Method == DpmSolverMethod.Multistep) return MultistepDpmSolver.Sample(context, prediction, options);
+        using var run = new SolverRun(context, denoiseAtEnd: options.DenoiseToZero);
+        if (options.Method == DpmSolverMethod.Adaptive) AdaptiveDpmSolver.Run(run, context, prediction, options);
+        else RunSinglestep(run, context, TimePoint.Along(context.Schedule, context.Times));
+        return run.Finish();
     }
 
     /// <summary>
     /// Singlestep over the given times; when they end at t = 0 the plan covers them up to the last positive time and
     /// the final interval is the first-order step into t = 0 (the data prediction there, DPM-Solver++ only).
     /// </summary>
-    void RunSinglestep(DpmState state, SamplingContext context, TimePoint[] points, DpmProgress progress)
+    void RunSinglestep(SolverRun run, SamplingContext context, TimePoint[] points)
     {
         bool toZero = points[^1].T == 0;
         var solved = toZero ? points[..^1] : points;
@@ -91,19 +77,10 @@ internal sealed class DpmSolverEngine(DpmSolverOptions options, DpmPrediction pr
         var plan = options.SinglestepGrid == SinglestepGrid.Given
             ? SinglestepPlan.OnGivenTimes(solved, orders)
             : SinglestepPlan.UniformInLogSnr(context.Schedule, solved[0], solved[^1], orders);
-        SinglestepDpmSolver.Run(state, context, plan, prediction, options.SolverType, progress, endsRun: !toZero);
+        SinglestepDpmSolver.Run(run, context, plan, prediction, options.SolverType, endsRun: !toZero);
+        // x_0 = the data prediction at (x, s): one evaluation, the exact first-order step from lambda_s to infinity.
         if (toZero)
-        {
-            double from = solved[^1].T;
-            Denoise(state, context, from);
-            progress.Step(points.Length - 2, from, 0, state.X, last: true);
-        }
-    }
-
-    /// <summary>x_0 = the data prediction at (x, t): one evaluation, the exact first-order step from lambda_t to infinity.</summary>
-    static void Denoise(DpmState state, SamplingContext context, double t)
-    {
-        using var scope = NewDisposeScope();
-        state.Replace(scope.MoveToOuter(context.Model.Data(state.X, t)));
+            run.Advance(new SolverStep(points.Length - 2, solved[^1], points[^1], IsLast: true),
+                (x, step) => context.Model.Data(x, step.From.T));
     }
 }

@@ -14,31 +14,26 @@ namespace Pipeline.Plugins.Solvers.Dpm;
 /// </summary>
 internal static class MultistepDpmSolver
 {
-    public static void Run(DpmState state, SamplingContext context, IReadOnlyList<TimePoint> points, DpmPrediction prediction,
-        DpmSolverOptions options, DpmProgress progress)
+    /// <summary>The run on the kit's step loop, one update per interval, with the optional final denoising step.</summary>
+    public static Tensor Sample(SamplingContext context, DpmPrediction prediction, DpmSolverOptions options)
     {
-        int n = points.Count - 1;
+        int n = context.Steps;
         using var history = new MultistepHistory(options.Order);
-        for (int i = 0; i < n; i++)
+        return StepLoop.Run(context, (x, step) =>
         {
-            var (s, t) = (points[i], points[i + 1]);
-            int order = StepOrder(i, n, options, intoClean: t.T == 0);
-            using (var scope = NewDisposeScope())
+            var (s, t) = (step.From, step.To);
+            int order = StepOrder(step.Index, n, options, step.IntoClean);
+            history.Push(s, DpmModel.Output(context.Model, prediction, x, s.T));
+            var exponential = ExponentialStep.Between(prediction, s, t);
+            var (m0, m1, m2) = (history[0], order > 1 ? history[1] : null, order > 2 ? history[2] : null);
+            return order switch
             {
-                history.Push(s, DpmModel.Output(context.Model, prediction, state.X, s.T));
-                var step = ExponentialStep.Between(prediction, s, t);
-                var (m0, m1, m2) = (history[0], order > 1 ? history[1] : null, order > 2 ? history[2] : null);
-                var next = order switch
-                {
-                    1 => DpmUpdates.FirstOrder(state.X, step, m0),
-                    2 => DpmUpdates.Multistep2(state.X, step, s.Lambda - history.Time(1).Lambda, m0, m1!, options.SolverType),
-                    _ => DpmUpdates.Multistep3(state.X, step, s.Lambda - history.Time(1).Lambda,
-                        history.Time(1).Lambda - history.Time(2).Lambda, m0, m1!, m2!, options.Multistep3),
-                };
-                state.Replace(scope.MoveToOuter(next));
-            }
-            progress.Step(i, s.T, t.T, state.X, last: i == n - 1);
-        }
+                1 => DpmUpdates.FirstOrder(x, exponential, m0),
+                2 => DpmUpdates.Multistep2(x, exponential, s.Lambda - history.Time(1).Lambda, m0, m1!, options.SolverType),
+                _ => DpmUpdates.Multistep3(x, exponential, s.Lambda - history.Time(1).Lambda,
+                    history.Time(1).Lambda - history.Time(2).Lambda, m0, m1!, m2!, options.Multistep3),
+            };
+        }, denoiseAtEnd: options.DenoiseToZero);
     }
 
     /// <summary>The order of step i (0-based) of n: the authors' warm-up and lower_order_final rule.</summary>

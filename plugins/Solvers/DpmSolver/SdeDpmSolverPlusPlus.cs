@@ -60,33 +60,16 @@ public sealed class SdeDpmSolverPlusPlus(SdeDpmSolverPlusPlusOptions options) : 
     {
         if (Check(context.Schedule, context.Times).FirstOrDefault() is { } problem)
             throw new PipelineInputException(problem, "$.solver");
-        var points = TimePoint.Along(context.Schedule, context.Times);
-        int n = points.Length - 1;
-        var progress = new DpmProgress(context, holdLast: options.DenoiseToZero);
-        using var state = new DpmState(context.Initial);
+        int n = context.Steps;
         using var history = new MultistepHistory(options.Order);
-        for (int i = 0; i < n; i++)
+        return StepLoop.Run(context, (x, step) =>
         {
-            var (s, t) = (points[i], points[i + 1]);
-            bool intoClean = t.T == 0;
-            int order = Math.Min(options.Order, i + 1);
-            if (intoClean || options.LowerOrderFinal && n < options.LowerOrderFinalBelow && i == n - 1) order = 1;
-            using (var scope = NewDisposeScope())
-            {
-                history.Push(s, context.Model.Data(state.X, s.T));
-                state.Replace(scope.MoveToOuter(intoClean
-                    ? history[0].clone()
-                    : Step(state.X, s, t, order, context, history)));
-            }
-            progress.Step(i, s.T, t.T, state.X, last: i == n - 1);
-        }
-        if (options.DenoiseToZero)
-        {
-            using (var scope = NewDisposeScope())
-                state.Replace(scope.MoveToOuter(context.Model.Data(state.X, points[^1].T)));
-            progress.Denoised(state.X);
-        }
-        return state.Release();
+            var (s, t) = (step.From, step.To);
+            int order = Math.Min(options.Order, step.Index + 1);
+            if (step.IntoClean || options.LowerOrderFinal && n < options.LowerOrderFinalBelow && step.IsLast) order = 1;
+            history.Push(s, context.Model.Data(x, s.T));
+            return step.IntoClean ? history[0].clone() : Step(x, s, t, order, context, history);
+        }, denoiseAtEnd: options.DenoiseToZero);
     }
 
     Tensor Step(Tensor x, TimePoint s, TimePoint t, int order, SamplingContext context, MultistepHistory history)

@@ -10,15 +10,15 @@ namespace Pipeline.Plugins.Solvers.Dpm;
 /// </summary>
 internal static class SinglestepDpmSolver
 {
-    public static void Run(DpmState state, SamplingContext context, IReadOnlyList<OuterStep> plan, DpmPrediction prediction,
-        DpmSolverType type, DpmProgress progress, bool endsRun)
+    /// <summary>Advances <paramref name="run"/> over <paramref name="plan"/>; each update is reported as the last interval it covers.</summary>
+    public static void Run(SolverRun run, SamplingContext context, IReadOnlyList<OuterStep> plan, DpmPrediction prediction,
+        DpmSolverType type, bool endsRun)
     {
         for (int j = 0; j < plan.Count; j++)
         {
             var outer = plan[j];
-            using (var scope = NewDisposeScope())
-                state.Replace(scope.MoveToOuter(Step(context, state.X, outer, prediction, type)));
-            progress.Step(outer.LastInterval, outer.From.T, outer.To.T, state.X, last: endsRun && j == plan.Count - 1);
+            run.Advance(new SolverStep(outer.LastInterval, outer.From, outer.To, IsLast: endsRun && j == plan.Count - 1),
+                (x, _) => Step(context, x, outer, prediction, type));
         }
     }
 

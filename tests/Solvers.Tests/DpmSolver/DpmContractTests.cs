@@ -5,6 +5,7 @@ using Pipeline.Sampling;
 using Pipeline.Schedules;
 using Pipeline.Solvers;
 using Xunit.Abstractions;
+using Pipeline.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -223,7 +224,7 @@ public class DpmContractTests(ITestOutputHelper output)
         };
         foreach (var (options, steps) in cases)
         {
-            var observer = new Recorder();
+            var observer = new StepRecorder();
             var (x, _) = Run(new DpmSolverPlusPlus(options), times, observer: observer);
             using (x)
             {
@@ -237,13 +238,13 @@ public class DpmContractTests(ITestOutputHelper output)
             observer.Last!.Dispose();
         }
 
-        var adaptive = new Recorder();
+        var adaptive = new StepRecorder();
         var (y, _) = Run(new DpmSolverPlusPlus(new DpmSolverOptions { Method = DpmSolverMethod.Adaptive }), times, observer: adaptive);
         using (y)
         {
             Assert.True(adaptive.Steps.Count > 3);
             // An adaptive step reports the share of lambda done: step i of 10 ends in the share ((i)/10, (i+1)/10]. The
-            // index is not clamped (DpmProgress refuses one outside 0..9), so a wrong one shows here.
+            // index is not clamped (the kit's SolverRun refuses one outside 0..9), so a wrong one shows here.
             double l0 = Schedule.Lambda(times[0]), l1 = Schedule.Lambda(times[^1]);
             foreach (var s in adaptive.Steps.SkipLast(1))
             {
@@ -256,36 +257,6 @@ public class DpmContractTests(ITestOutputHelper output)
             Assert.True(Dpm.MaxAbsDiff(adaptive.Last!, y) == 0);
         }
         adaptive.Last!.Dispose();
-    }
-
-    [Fact]
-    public void AStepIndexOutsideTheRunIsRefusedNotClamped()
-    {
-        using var xT = Initial();
-        var observer = new Recorder();
-        var context = new SamplingContext
-        {
-            Model = new PluginDenoiser(Mixture3.Value, Schedule), Times = Times(10, false), Initial = xT, Noise = new Dpm.NoNoise(), Observer = observer,
-        };
-        var progress = new DpmProgress(context, holdLast: false);
-        progress.Step(9, 0.2, 0.1, xT, last: false);
-        Assert.Throws<InvalidOperationException>(() => progress.Step(10, 0.1, 0.05, xT, last: false));
-        Assert.Throws<InvalidOperationException>(() => progress.Step(-1, 0.1, 0.05, xT, last: false));
-        Assert.Equal([9], observer.Steps.Select(s => s.Step));
-        observer.Last!.Dispose();
-    }
-
-    sealed class Recorder : ISamplingObserver
-    {
-        public List<StepInfo> Steps { get; } = [];
-        public Tensor? Last;
-
-        public void OnStep(in StepInfo step)
-        {
-            Steps.Add(step with { X = null! });
-            Last?.Dispose();
-            Last = step.X.clone();
-        }
     }
 
     [Fact]
