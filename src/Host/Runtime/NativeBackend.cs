@@ -28,19 +28,27 @@ public static class NativeBackend
         {
             if (initialized) return;
             initialized = true;
-            string? folder = Environment.GetEnvironmentVariable(EnvironmentVariable);
-            if (string.IsNullOrWhiteSpace(folder))
-            {
-                if (HasBundledLibTorch()) return;
-                folder = FindPyTorch();
-                if (folder is null)
-                {
-                    Problem = $"this build carries no libtorch and none was found: set {EnvironmentVariable} to a libtorch lib folder (for PyTorch: python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))' + /lib)";
-                    return;
-                }
-            }
-            Load(folder);
+            Choose();
+            // After the choice of libtorch: CPU convolutions that give correct gradients (CpuConvolutionBackend; a failure
+            // there leaves the default and surfaces, if libtorch cannot load at all, at its first use as before).
+            if (Problem is null) Pipeline.Native.CpuConvolutionBackend.Apply();
         }
+    }
+
+    static void Choose()
+    {
+        string? folder = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(folder))
+        {
+            if (HasBundledLibTorch()) return;
+            folder = FindPyTorch();
+            if (folder is null)
+            {
+                Problem = $"this build carries no libtorch and none was found: set {EnvironmentVariable} to a libtorch lib folder (for PyTorch: python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))' + /lib)";
+                return;
+            }
+        }
+        Load(folder);
     }
 
     /// <summary>Fails with the reason when no libtorch can be used (a build without libtorch and none found).</summary>
