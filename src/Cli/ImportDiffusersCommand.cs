@@ -8,7 +8,7 @@ using Pipeline.Plugins;
 namespace Pipeline.Host.Cli;
 
 /// <summary>
-/// `import-diffusers CONFIG --steps N [--definition BASE.json] [--output FILE]`: the definition a diffusers scheduler
+/// `import-diffusers CONFIG --steps N [--diffusers-conventions] [--definition BASE.json] [--output FILE]`: the definition a diffusers scheduler
 /// config gives, with every option of the imported plugins written out (defaults filled in). With --definition the
 /// other sections (model, sampling, ...) come from that file and its noiseSchedule, timeSteps, solver and diffusers
 /// sections are replaced; without it the output holds the imported sections, to which a model section is added.
@@ -22,7 +22,7 @@ public static class ImportDiffusersCommand
             throw new PipelineInputException("'import-diffusers' needs --steps N (a positive integer): diffusers' num_inference_steps");
         string file = Path.GetFullPath(a.Positional[0]);
         var config = DiffusersConfig.Load(file, "$", m => new PipelineInputException($"{a.Positional[0]}: {m}"));
-        var import = DiffusersImporter.Import(config, steps);
+        var import = DiffusersImporter.Import(config, steps, a.Has("diffusers-conventions"));
         foreach (var w in import.Warnings) stderr.WriteLine($"warning: {w}");
 
         var catalog = host.Catalog;

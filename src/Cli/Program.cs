@@ -21,7 +21,7 @@ public static class Program
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
           pipeline list --comfyui | --diffusers
-          pipeline import-diffusers <scheduler_config.json> --steps N [--definition BASE.json] [--output FILE]
+          pipeline import-diffusers <scheduler_config.json> --steps N [--diffusers-conventions] [--definition BASE.json] [--output FILE]
           pipeline bench <definition.json | comparison.json> [--repeat N] [--steps 10,50] [--plugins DIR]...
           pipeline compare <comparison.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline train <training.json> [--output DIR] [--overwrite] [--quiet] [--plugins DIR]...
@@ -62,7 +62,7 @@ public static class Program
         """;
 
     static readonly HashSet<string> ValueOptions = ["output", "out", "plugins", "repeat", "steps", "shard", "metrics", "definition"];
-    static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory", "comfyui", "diffusers"];
+    static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory", "comfyui", "diffusers", "diffusers-conventions"];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 

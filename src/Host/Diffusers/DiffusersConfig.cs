@@ -105,7 +105,8 @@ public sealed class DiffusersConfig
     /// <summary>An error at <paramref name="key"/> (or at the config object when null): path, line and column.</summary>
     public PipelineInputException Error(string? key, string message)
     {
-        JToken? token = key is null ? Json : Json.Property(key)?.Value;
+        // A key that is absent (its default refused) is placed at the config object.
+        JToken? token = key is null ? Json : Json.Property(key)?.Value ?? Json;
         string path = key is null ? Path : $"{Path}.{key}";
         string where = path;
         if (token is IJsonLineInfo info && info.HasLineInfo())

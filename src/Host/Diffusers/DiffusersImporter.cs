@@ -18,7 +18,13 @@ public static class DiffusersImporter
     ];
 
     /// <summary>Imports <paramref name="config"/> for <paramref name="steps"/> model evaluations of diffusers' <c>set_timesteps</c>.</summary>
-    public static DiffusersImport Import(DiffusersConfig config, int steps)
+    /// <param name="config">The scheduler config.</param>
+    /// <param name="steps">diffusers' num_inference_steps.</param>
+    /// <param name="diffusersConventions">
+    /// Reproduce diffusers' conventions where they differ from the exact method and a setting here reproduces them
+    /// (the model at the nearest training step of Karras / exponential sigmas); false (default) keeps the exact method.
+    /// </param>
+    public static DiffusersImport Import(DiffusersConfig config, int steps, bool diffusersConventions = false)
     {
         string cls = config.ClassName;
         if (!Classes.Contains(cls))
@@ -37,6 +43,11 @@ public static class DiffusersImporter
             "UniPCMultistepScheduler" => UniPc(config, steps, guidance, warnings),
             _ => Deis(config, steps, guidance),
         };
+        if ((string?)timeSteps["type"] is "karras" or "exponential")
+        {
+            if (diffusersConventions) schedule["modelTime"] = "nearest-step";
+            else warnings.Add($"{config.Path}.{(timeSteps["type"]!.ToString() == "karras" ? "use_karras_sigmas" : "use_exponential_sigmas")}: diffusers evaluates the model at the nearest training step of each noise ratio; this runs it at the ratio's exact time (on the parity mixture 2.0e-3 at 10 steps, 2.4e-3 at 20); \"conventions\": \"diffusers\" reproduces diffusers");
+        }
         foreach (var key in config.UnusedKeys())
             warnings.Add($"{config.Path}.{key}: unknown key for {cls}, ignored (check that it changes nothing)");
         return new DiffusersImport(cls, schedule, timeSteps, solver, guidance, warnings);
@@ -134,7 +145,6 @@ public static class DiffusersImporter
                 throw c.Error(key, "true is not reproduced here with this final sigma: diffusers repeats the smallest ratio, a step of length 0 that only DPMSolverMultistepScheduler's import leaves out");
             if (!double.IsNegativeInfinity(lambdaMin)) throw c.Error("lambda_min_clipped", "is not reproduced with Karras or exponential sigmas");
             c.Ignore("timestep_spacing", "steps_offset");
-            warnings?.Add($"{c.Path}.{key}: diffusers evaluates the model at the nearest training step of each noise ratio; this runs it at the ratio's exact time (on the parity mixture: 2.0e-3 at 10 steps, 2.4e-3 at 20)");
             return (new JObject
             {
                 ["type"] = karras ? "karras" : "exponential", ["steps"] = finalZero ? steps : steps - 1, ["toZero"] = finalZero,

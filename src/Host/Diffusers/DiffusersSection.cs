@@ -4,7 +4,8 @@ using Pipeline.Host.Definitions;
 namespace Pipeline.Host.Diffusers;
 
 /// <summary>
-/// The "diffusers" section of a definition: <c>{ "config": "scheduler_config.json" or { ... }, "steps": 20 }</c> in
+/// The "diffusers" section of a definition: <c>{ "config": "scheduler_config.json" or { ... }, "steps": 20,
+/// "conventions": "exact" or "diffusers" }</c> in
 /// place of "noiseSchedule", "timeSteps" and "solver". It is replaced by the sections the import gives before the
 /// definition is checked, so the resolved definition of a run spells every choice out.
 /// </summary>
@@ -25,8 +26,8 @@ public static class DiffusersSection
         if (token is not JObject section)
             throw DefinitionError.At(token, "\"diffusers\" must be an object { \"config\": \"scheduler_config.json\" or { ... }, \"steps\": N }");
         foreach (var p in section.Properties())
-            if (p.Name is not ("config" or "steps"))
-                throw DefinitionError.At(p, $"unknown key '{p.Name}' in \"diffusers\" (keys: config, steps)");
+            if (p.Name is not ("config" or "steps" or "conventions"))
+                throw DefinitionError.At(p, $"unknown key '{p.Name}' in \"diffusers\" (keys: config, steps, conventions)");
         foreach (var name in Replaced)
             if (document.Property(name) is { } clash)
                 throw DefinitionError.At(clash, $"'{name}' and \"diffusers\" both set the {name}: the diffusers config gives noiseSchedule, timeSteps and solver; remove one");
@@ -39,7 +40,13 @@ public static class DiffusersSection
             null => throw DefinitionError.At(section, "\"diffusers\" needs \"config\": a scheduler_config.json file (relative to the definition) or the config object", "$.diffusers.config"),
             var other => throw DefinitionError.At(other, "\"config\" must be a file name or a JSON object"),
         };
-        var import = DiffusersImporter.Import(config, (int)stepsToken);
+        bool compatible = section["conventions"] switch
+        {
+            null or JValue { Value: "exact" } => false,
+            JValue { Value: "diffusers" } => true,
+            var other => throw DefinitionError.At(other, "\"conventions\" is \"exact\" (default: the exact method) or \"diffusers\" (diffusers' conventions where they differ and a setting reproduces them)"),
+        };
+        var import = DiffusersImporter.Import(config, (int)stepsToken, compatible);
         warnings.AddRange(import.Warnings);
         var expanded = new JObject();
         foreach (var p in document.Properties())
