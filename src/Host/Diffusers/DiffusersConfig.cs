@@ -95,10 +95,10 @@ public sealed class DiffusersConfig
         return Json[key] is { Type: not JTokenType.Null } t ? t : null;
     }
 
-    /// <summary>Refuses a present key whose value differs from <paramref name="supported"/>, with the reason.</summary>
+    /// <summary>Refuses a value (given, or diffusers' default when absent) that differs from <paramref name="supported"/>, with the reason.</summary>
     public void Require<T>(string key, T value, T supported, string reason)
     {
-        if (!EqualityComparer<T>.Default.Equals(value, supported) && Has(key))
+        if (!EqualityComparer<T>.Default.Equals(value, supported))
             throw Error(key, $"{Show(value)} is not reproduced here: {reason}");
     }
 
