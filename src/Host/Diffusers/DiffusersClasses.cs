@@ -12,7 +12,8 @@ public sealed record DiffusersClass(string ClassName, string Plugins, string Par
 /// <summary>
 /// The classes <see cref="DiffusersImporter"/> maps, as a table: `pipeline list --diffusers` prints it and
 /// docs/solvers.md holds the same text (a test keeps them equal). The parity figures are the worst over the fixture
-/// cases of tests/Fixtures/Parity/diffusers, imported and run through the host (DiffusersImportParityTests).
+/// cases of tests/Fixtures/Parity/diffusers (cases.json, and sigma_cases.json for the sigma-based schedulers), imported
+/// and run through the host (DiffusersImportParityTests).
 /// </summary>
 public static class DiffusersClasses
 {
@@ -36,6 +37,18 @@ public static class DiffusersClasses
         new("DEISMultistepScheduler", "`deis`, `variant: logrho`; spacings with `setAlphaToOne: false`",
             "20 runs: 3.0e-13 / 7.9e-5 (one run 1.37e-4: diffusers' own float32 error)",
             "Karras / exponential sigmas"),
+        new("EulerDiscreteScheduler", "`euler` (`sChurn: 0`); `explicit` times with diffusers' interpolated noise ratios (`indices` where the timesteps are integers), `appendZero` unless `final_sigmas_type: sigma_min`; `karras` / `exponential` between the spaced ratios",
+            "10 runs: 7.7e-15 / 2.0e-6; Karras 2 runs: 3.8e-15 / 4.7e-6",
+            "`interpolation_type: log_linear`, `use_beta_sigmas`, `clip_sample`, `sigma_min` after a last timestep 0 or with Karras"),
+        new("HeunDiscreteScheduler", "`heun` (`sChurn: 0`); times as EulerDiscrete, always into sigma 0",
+            "8 runs: 5.3e-15 / 4.0e-6; Karras 2 runs: 3.8e-15 / 1.9e-6",
+            "as EulerDiscrete"),
+        new("LMSDiscreteScheduler", "`lms` (`order: 4`, `finalDenoise: false`); times as HeunDiscrete",
+            "8 runs: 9.4e-15 / 4.1e-6; Karras 2 runs: 6.3e-15 / 6.3e-6",
+            "as EulerDiscrete"),
+        new("KDPM2DiscreteScheduler", "`dpm2` (`sChurn: 0`); times as HeunDiscrete",
+            "8 runs: 7.2e-15 / 2.6e-6; Karras 2 runs: 8.1e-15 / 2.2e-6",
+            "as EulerDiscrete"),
     ];
 
     /// <summary>The table as Markdown, one row per class.</summary>

@@ -15,7 +15,11 @@ public static class DiffusersImporter
     [
         "DDIMScheduler", "PNDMScheduler", "DPMSolverMultistepScheduler", "DPMSolverSinglestepScheduler",
         "UniPCMultistepScheduler", "DEISMultistepScheduler",
+        "EulerDiscreteScheduler", "HeunDiscreteScheduler", "LMSDiscreteScheduler", "KDPM2DiscreteScheduler",
     ];
+
+    /// <summary>Classes whose beta_start / beta_end defaults are Stable Diffusion's (0.00085, 0.012) rather than 1e-4, 0.02.</summary>
+    static readonly HashSet<string> StableDiffusionBetaDefaults = ["HeunDiscreteScheduler", "KDPM2DiscreteScheduler"];
 
     /// <summary>Imports <paramref name="config"/> for <paramref name="steps"/> model evaluations of diffusers' <c>set_timesteps</c>.</summary>
     /// <param name="config">The scheduler config.</param>
@@ -30,7 +34,7 @@ public static class DiffusersImporter
         if (!Classes.Contains(cls))
             throw config.Error("_class_name", $"\"{cls}\" is not imported (imported: {string.Join(", ", Classes)})");
         var warnings = new List<string>();
-        var schedule = NoiseSchedule(config, warnings);
+        var schedule = NoiseSchedule(config, warnings, StableDiffusionBetaDefaults.Contains(cls));
         int n = config.Int("num_train_timesteps", 1000);
         if (steps > n) throw config.Error("num_train_timesteps", $"{steps} steps is more than the {n} training steps");
         var guidance = new List<JObject>();
@@ -41,7 +45,8 @@ public static class DiffusersImporter
             "DPMSolverMultistepScheduler" => DpmMultistep(config, steps, guidance, warnings),
             "DPMSolverSinglestepScheduler" => DpmSinglestep(config, steps, guidance),
             "UniPCMultistepScheduler" => UniPc(config, steps, guidance, warnings),
-            _ => Deis(config, steps, guidance),
+            "DEISMultistepScheduler" => Deis(config, steps, guidance),
+            _ => SigmaFamily(config, cls, steps, schedule),
         };
         if ((string?)timeSteps["type"] is "karras" or "exponential")
         {
@@ -54,7 +59,7 @@ public static class DiffusersImporter
     }
 
     /// <summary>The "discrete" schedule of the betas keys; prediction_type is the model's, not the schedule's.</summary>
-    static JObject NoiseSchedule(DiffusersConfig c, List<string> warnings)
+    static JObject NoiseSchedule(DiffusersConfig c, List<string> warnings, bool stableDiffusionDefaults)
     {
         var o = new JObject { ["type"] = "discrete", ["trainingSteps"] = c.Int("num_train_timesteps", 1000) };
         if (c.Token("trained_betas") is { } betas)
@@ -75,8 +80,8 @@ public static class DiffusersImporter
                 var other => throw c.Error("beta_schedule", $"\"{other}\" is not reproduced here: the discrete schedule has linear, scaled_linear and squaredcos_cap_v2"),
             };
             // diffusers' defaults are 1e-4 and 0.02 whatever the schedule; ours depend on it, so both are written.
-            o["betaStart"] = c.Num("beta_start", 1e-4);
-            o["betaEnd"] = c.Num("beta_end", 0.02);
+            o["betaStart"] = c.Num("beta_start", stableDiffusionDefaults ? 0.00085 : 1e-4);
+            o["betaEnd"] = c.Num("beta_end", stableDiffusionDefaults ? 0.012 : 0.02);
         }
         c.Require("rescale_betas_zero_snr", c.Bool("rescale_betas_zero_snr", false), false,
             "zero terminal SNR (alpha_bar = 0 at the last training step) has no discrete schedule here");
@@ -279,6 +284,77 @@ public static class DiffusersImporter
         var solver = new JObject { ["type"] = "deis", ["order"] = order, ["variant"] = "logrho" };
         // lower_order_final (on) applies below 15 steps in diffusers: the plugin's null for 'logrho'.
         solver["lowerOrderFinal"] = c.Bool("lower_order_final", true) ? JValue.CreateNull() : false;
+        return (times, solver);
+    }
+
+    /// <summary>
+    /// EulerDiscrete, HeunDiscrete, LMSDiscrete, KDPM2Discrete: k-diffusion's samplers in sigma on diffusers' noise
+    /// ratios (spaced timesteps, sigma interpolated linearly between training steps, then 0), as an explicit list of
+    /// the discrete schedule's times with those ratios, or the Karras / exponential ramp between the spaced ratios.
+    /// </summary>
+    static (JObject, JObject) SigmaFamily(DiffusersConfig c, string cls, int steps, JObject schedule)
+    {
+        c.Require("interpolation_type", c.Str("interpolation_type", "linear"), "linear", "only the linear interpolation of sigma between training steps is reproduced");
+        c.Require("use_beta_sigmas", c.Bool("use_beta_sigmas", false), false, "there is no beta-distribution time-step plugin");
+        c.Require("clip_sample", c.Bool("clip_sample", false), false, "diffusers clips x_0 but keeps its own update; the 'clip' guidance recomputes eps");
+        c.Ignore("clip_sample_range");
+        bool karras = c.Bool("use_karras_sigmas", false), exponential = c.Bool("use_exponential_sigmas", false);
+        if (karras && exponential) throw c.Error("use_exponential_sigmas", "only one of use_karras_sigmas, use_exponential_sigmas, use_beta_sigmas may be true");
+        bool finalZero = cls != "EulerDiscreteScheduler" || FinalZero(c);
+        int n = (int)schedule["trainingSteps"]!;
+        double[] betas = schedule["betas"] is JArray given
+            ? given.Select(b => (double)b).ToArray()
+            : DiffusersSigmas.Betas(c.Str("beta_schedule", "linear"), n, (double)schedule["betaStart"]!, (double)schedule["betaEnd"]!);
+        var table = new DiffusersSigmas(betas);
+        var spacing = c.Str("timestep_spacing", "linspace");
+        int offset = c.Int("steps_offset", 0);
+        double[] taus = spacing switch
+        {
+            "linspace" => Enumerable.Range(0, steps).Select(i => steps == 1 ? 0.0 : (n - 1) * (double)i / (steps - 1)).Reverse().ToArray(),
+            "leading" => Enumerable.Range(0, steps).Select(i => (double)(i * (n / steps) + offset)).Reverse().ToArray(),
+            "trailing" => Enumerable.Range(0, steps).Select(i => Math.Round(n - i * (n / (double)steps), MidpointRounding.ToEven) - 1).ToArray(),
+            _ => throw c.Error("timestep_spacing", $"\"{spacing}\" is not a diffusers spacing (linspace, leading, trailing)"),
+        };
+        if (taus.Any(t => t < 0 || t > n - 1)) throw c.Error("steps_offset", $"moves timesteps outside 0 .. {n - 1}");
+        var sigmas = taus.Select(table.SigmaAt).ToArray();
+        var solver = cls switch
+        {
+            "EulerDiscreteScheduler" => new JObject { ["type"] = "euler", ["sChurn"] = 0.0 },
+            "HeunDiscreteScheduler" => new JObject { ["type"] = "heun", ["sChurn"] = 0.0 },
+            "LMSDiscreteScheduler" => new JObject { ["type"] = "lms", ["order"] = 4, ["finalDenoise"] = false },
+            _ => new JObject { ["type"] = "dpm2", ["sChurn"] = 0.0 },
+        };
+        if (karras || exponential)
+        {
+            string key = karras ? "use_karras_sigmas" : "use_exponential_sigmas";
+            if (!finalZero) throw c.Error("final_sigmas_type", "\"sigma_min\" with Karras or exponential sigmas repeats the smallest ratio, a step of length 0; not reproduced");
+            // diffusers ramps between its spaced ratios (sigma_min / sigma_max override them where the class has them).
+            var ramp = new JObject { ["type"] = karras ? "karras" : "exponential", ["steps"] = steps, ["toZero"] = true };
+            double lo = c.Num("sigma_min", sigmas[^1]), hi = c.Num("sigma_max", sigmas[0]);
+            if (spacing != "linspace" || c.Has("sigma_min") || c.Has("sigma_max")) { ramp["sigmaMin"] = lo; ramp["sigmaMax"] = hi; }
+            c.Ignore("steps_offset");
+            return (ramp, solver);
+        }
+        c.Ignore("sigma_min", "sigma_max");
+        var times = new JObject { ["type"] = "explicit" };
+        bool integral = taus.All(t => t == Math.Floor(t));
+        if (!finalZero && taus[^1] == 0)
+            throw c.Error("final_sigmas_type", "\"sigma_min\" after a last timestep of 0 repeats its ratio, a step of length 0; not reproduced");
+        if (integral)
+        {
+            var indices = taus.Select(t => (long)t).ToList();
+            if (!finalZero) indices.Add(0);
+            times["indices"] = new JArray(indices);
+        }
+        else
+        {
+            // A training step sits at (k + 1) / N; a fractional timestep at the time with diffusers' interpolated ratio.
+            var list = taus.Select((t, i) => t == Math.Floor(t) ? (t + 1) / n : table.TimeOf(sigmas[i])).ToList();
+            if (!finalZero) list.Add(1.0 / n);
+            times["times"] = new JArray(list);
+        }
+        times["appendZero"] = finalZero;
+        times["steps"] = steps;
         return (times, solver);
     }
 }
