@@ -68,6 +68,23 @@ public class DiffusersImportTests
         Assert.Equal(2.5, (double)threshold["maxValue"]!);
     }
 
+    /// <summary>Heun and KDPM2 default to Stable Diffusion's betas; a 'linspace' grid with fractional timesteps gives times.</summary>
+    [Fact]
+    public void SigmaSchedulersGetTheirOwnDefaultsAndTimes()
+    {
+        var heun = Import("""{"_class_name": "HeunDiscreteScheduler"}""", steps: 10);
+        Assert.Equal(0.00085, (double)heun.NoiseSchedule["betaStart"]!);
+        Assert.Equal("heun", (string?)heun.Solver["type"]);
+        // 999 / 9 = 111: integer timesteps, listed as training-step indices.
+        Assert.Equal(new long[] { 999, 888, 777, 666, 555, 444, 333, 222, 111, 0 }, heun.TimeSteps["indices"]!.Select(t => (long)t));
+        var euler = Import("""{"_class_name": "EulerDiscreteScheduler"}""", steps: 20);
+        Assert.Equal(0.0001, (double)euler.NoiseSchedule["betaStart"]!);
+        var times = euler.TimeSteps["times"]!.Select(t => (double)t).ToArray();
+        Assert.Equal(20, times.Length);
+        Assert.Equal(1.0, times[0]);
+        Assert.True((bool)euler.TimeSteps["appendZero"]!);
+    }
+
     [Fact]
     public void KarrasSigmasWarnUnlessDiffusersConventionsAreAsked()
     {
@@ -102,6 +119,9 @@ public class DiffusersImportTests
     [InlineData("""{"_class_name": "DPMSolverSinglestepScheduler", "solver_order": 3}""", "solver_order", 3, "order list")]
     [InlineData("""{"_class_name": "EulerDiscreteSchedulerX"}""", "_class_name", 2, "is not imported")]
     [InlineData("""{"_class_name": "DPMSolverMultistepScheduler", "rescale_betas_zero_snr": true}""", "rescale_betas_zero_snr", 3, "zero terminal SNR")]
+    [InlineData("""{"_class_name": "EulerDiscreteScheduler", "interpolation_type": "log_linear"}""", "interpolation_type", 3, "linear interpolation of sigma")]
+    [InlineData("""{"_class_name": "EulerDiscreteScheduler", "final_sigmas_type": "sigma_min"}""", "final_sigmas_type", 3, "step of length 0")]
+    [InlineData("""{"_class_name": "HeunDiscreteScheduler", "clip_sample": true}""", "clip_sample", 3, "keeps its own update")]
     public void ValuesThatCannotBeReproducedAreRefusedAtTheirKeyInTheFile(string config, string key, int line, string reason)
     {
         using var dir = new TempFolder();
