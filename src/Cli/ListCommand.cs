@@ -53,6 +53,13 @@ public static class ListCommand
         return Program.Ok;
     }
 
+    /// <summary>`list --diffusers`: diffusers' scheduler classes, the plugins their import gives, and the parity measured.</summary>
+    public static int WriteDiffusers(TextWriter output)
+    {
+        output.Write(Diffusers.DiffusersClasses.Markdown());
+        return Program.Ok;
+    }
+
     static void WriteOptions(Type options, string indent, TextWriter output)
     {
         var defaults = Activator.CreateInstance(options)!;

@@ -20,7 +20,8 @@ public static class Program
           pipeline validate <definition.json | optimization.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline schema [--output FILE] [--plugins DIR]...
           pipeline list [KIND] [--plugins DIR]...
-          pipeline list --comfyui
+          pipeline list --comfyui | --diffusers
+          pipeline import-diffusers <scheduler_config.json> --steps N [--diffusers-conventions] [--definition BASE.json] [--output FILE]
           pipeline bench <definition.json | comparison.json> [--repeat N] [--steps 10,50] [--plugins DIR]...
           pipeline compare <comparison.json> [--output DIR] [--overwrite] [--plugins DIR]...
           pipeline train <training.json> [--output DIR] [--overwrite] [--quiet] [--plugins DIR]...
@@ -40,6 +41,9 @@ public static class Program
                     optimizer, offline-optimizer, metric) with their summaries and options,
                     then the settings of the sampling and outputs sections ('list sampling');
                     --comfyui: ComfyUI's sampler and scheduler names -> plugin and options, or missing
+                    --diffusers: diffusers' scheduler classes -> plugins -> parity
+          import-diffusers  write the definition a diffusers scheduler_config.json gives for N steps,
+                    every option spelled out (or use a "diffusers": {"config", "steps"} section)
           bench     time sampling per step, split into model time and everything else
           compare   run solver configurations at several NFE budgets on one pipeline; writes
                     compare.md, compare.csv and compare.png (error against NFE, log-log)
@@ -57,8 +61,8 @@ public static class Program
         Exit codes: 0 success, 1 failure, 2 input error (nothing written), 130 cancelled.
         """;
 
-    static readonly HashSet<string> ValueOptions = ["output", "out", "plugins", "repeat", "steps", "shard", "metrics"];
-    static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory", "comfyui"];
+    static readonly HashSet<string> ValueOptions = ["output", "out", "plugins", "repeat", "steps", "shard", "metrics", "definition"];
+    static readonly HashSet<string> FlagOptions = ["overwrite", "quiet", "version", "trajectory", "comfyui", "diffusers", "diffusers-conventions"];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
@@ -79,7 +83,10 @@ public static class Program
                 "merge" => MergeCommand.Run(host, a, stdout, stderr, cancel.Token),
                 "validate" => Validate(host, a, stdout, stderr),
                 "schema" => Schema(host, a, stdout),
-                "list" => a.Has("comfyui") ? ListCommand.WriteComfyUi(stdout) : ListCommand.Write(host, a.Positional.FirstOrDefault(), stdout),
+                "list" => a.Has("comfyui") ? ListCommand.WriteComfyUi(stdout)
+                    : a.Has("diffusers") ? ListCommand.WriteDiffusers(stdout)
+                    : ListCommand.Write(host, a.Positional.FirstOrDefault(), stdout),
+                "import-diffusers" => ImportDiffusersCommand.Run(host, a, stdout, stderr),
                 "compare" => a.Positional.Count == 1
                     ? CompareCommand.Run(host, a.Positional[0], a.Value("output"), a.Has("overwrite"), stdout, stderr, cancel.Token)
                     : throw new PipelineInputException("'compare' takes one comparison file; see --help"),
@@ -87,7 +94,7 @@ public static class Program
                 "optimize" or "search" => OptimizeCommand.Run(host, a, stdout, stderr, cancel.Token),
                 "bench" => BenchCommand.Run(host, Definition(a), PositiveInt(a.Value("repeat") ?? "3", "--repeat"),
                     (a.Value("steps") ?? "10,50").Split(',').Select(s => PositiveInt(s, "--steps")).ToList(), stdout),
-                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "merge", "validate", "schema", "list", "bench", "compare", "train", "optimize", "search"])} Run with --help for usage."),
+                _ => throw new PipelineInputException($"unknown command '{a.Command}'.{NameSuggester.Hint(a.Command, ["run", "merge", "validate", "schema", "list", "bench", "compare", "train", "optimize", "search", "import-diffusers"])} Run with --help for usage."),
             };
         }
         catch (PipelineInputException e)
@@ -123,7 +130,7 @@ public static class Program
     static int RunCommand(PipelineHost host, Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var definition = Definition(a);
-        WarnAboutPlugins(host.CatalogFor(definition), stderr);
+        WarnAboutPlugins(host.CatalogFor(definition), stderr, definition);
         var bar = a.Has("quiet") ? null : new ProgressBar(stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         var folder = a.Value("shard") is { } shard
             ? host.RunShard(definition, Sharding.ShardSpec.Parse(shard), a.Value("output"), a.Has("overwrite") ? true : null, bar is null ? null : bar.Report, cancel, stderr.WriteLine)
@@ -135,7 +142,7 @@ public static class Program
     static int Validate(PipelineHost host, Arguments a, TextWriter stdout, TextWriter stderr)
     {
         var definition = Definition(a);
-        WarnAboutPlugins(host.CatalogFor(definition), stderr);
+        WarnAboutPlugins(host.CatalogFor(definition), stderr, definition);
         if (Optimization.OptimizationRunner.IsOptimization(definition))
         {
             stdout.WriteLine($"ok: optimization {definition.Name}: {Optimization.OptimizationRunner.Validate(host, definition, a.Value("output"), a.Has("overwrite"))}");
@@ -157,8 +164,9 @@ public static class Program
         return Ok;
     }
 
-    static void WarnAboutPlugins(Plugins.PluginCatalog catalog, TextWriter stderr)
+    static void WarnAboutPlugins(Plugins.PluginCatalog catalog, TextWriter stderr, PipelineDefinition? definition = null)
     {
+        foreach (var w in definition?.Warnings ?? []) stderr.WriteLine($"warning: {w}");
         foreach (var e in catalog.Errors.Concat(catalog.Warnings)) stderr.WriteLine($"warning: plugin {e}");
     }
 }

@@ -12,8 +12,10 @@ public sealed class DiscreteScheduleExport : PluginExport<DiscreteSchedule, Disc
 /// (0 .. N-1) sits at t = (i + 1) / N with alpha_bar_i = prod_{j &lt;= i} (1 - beta_j); log alpha(t) is linear in t
 /// between neighbouring steps and between t = 0 (log alpha = 0) and t = 1/N. Beyond t = 1 the last segment extends.
 /// </summary>
-public sealed class DiscreteSchedule : INoiseSchedule
+public sealed class DiscreteSchedule : INoiseSchedule, IModelTimeConvention
 {
+    ModelTimeRule modelTime = ModelTimeRule.Exact;
+
     // knots[k] = log alpha at t = k / N: knots[0] = 0 (clean data), knots[i + 1] = log(alpha_bar_i) / 2.
     readonly double[] knots;
     // lambdas[k] = lambda at t = k / N, strictly decreasing from +infinity.
@@ -23,6 +25,16 @@ public sealed class DiscreteSchedule : INoiseSchedule
     public DiscreteSchedule(DiscreteScheduleOptions options)
         : this(Validated(options).ResolveBetas())
     {
+        modelTime = options.ModelTime;
+    }
+
+    /// <summary>'nearest-step': training step k = round(t N - 1) at t = (k + 1) / N, within 0 .. N-1.</summary>
+    public double ModelTime(double t)
+    {
+        if (modelTime == ModelTimeRule.Exact) return t;
+        int n = Betas.Count;
+        double k = Math.Clamp(Math.Round(t * n - 1, MidpointRounding.ToEven), 0, n - 1);
+        return (k + 1) / n;
     }
 
     /// <summary>A schedule from explicit betas, each in (0, 1).</summary>

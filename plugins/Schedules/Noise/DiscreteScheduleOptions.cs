@@ -23,6 +23,9 @@ public sealed class DiscreteScheduleOptions : IValidatableObject
     [Description("Explicit betas beta_0 .. beta_{N-1} (each in (0, 1)); overrides betaSchedule")]
     public double[]? Betas { get; set; }
 
+    [Description("Time the model is evaluated at: 'exact' (the solver's time) or 'nearest-step' (the nearest training step, diffusers' rounded timesteps of its Karras and exponential sigmas; the update still uses the exact time)")]
+    public ModelTimeRule ModelTime { get; set; } = ModelTimeRule.Exact;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Betas is { } betas)

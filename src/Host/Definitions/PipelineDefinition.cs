@@ -13,13 +13,16 @@ public sealed class PipelineDefinition
         ["$schema"] = false, ["name"] = false, ["plugins"] = false,
         ["model"] = true, ["noiseSchedule"] = true, ["timeSteps"] = true, ["solver"] = true,
         ["guidance"] = false, ["optimizers"] = false, ["metrics"] = false, ["sampling"] = false, ["outputs"] = false,
-        ["files"] = false,
+        ["files"] = false, [Diffusers.DiffusersSection.Name] = false,
     };
 
     public PipelineDefinition(JObject document, string baseDirectory, string name, string? sourceFile = null)
     {
-        Document = document;
         BaseDirectory = Path.GetFullPath(baseDirectory);
+        // A "diffusers" section becomes the noiseSchedule, timeSteps and solver sections its config imports to.
+        var warnings = new List<string>();
+        Document = Diffusers.DiffusersSection.Expand(document, BaseDirectory, warnings);
+        Warnings = warnings;
         SourceFile = sourceFile;
         Name = document["name"] switch
         {
@@ -30,6 +33,9 @@ public sealed class PipelineDefinition
     }
 
     public JObject Document { get; }
+
+    /// <summary>What reading the definition found worth saying that is not an error (a diffusers config's unknown keys).</summary>
+    public IReadOnlyList<string> Warnings { get; }
     public string BaseDirectory { get; }
     public string Name { get; }
     public string? SourceFile { get; }

@@ -21,7 +21,12 @@ public sealed class ModelAdapter(IDiffusionModel model, INoiseSchedule schedule)
         if (!(t > 0))
             throw new InvalidOperationException($"the model cannot be evaluated at t = {t} (clean data); a solver stepped wrongly");
         double alpha = schedule.Alpha(t), sigma = schedule.Sigma(t);
-        var time = new ModelTime(t, alpha, sigma, TimeInputs.Convert(model.TimeInput, schedule, t));
+        // A schedule may present the model another time (diffusers' rounded timesteps); the prediction is still
+        // converted with the solver's alpha and sigma.
+        double tm = schedule is IModelTimeConvention convention ? convention.ModelTime(t) : t;
+        var time = tm == t
+            ? new ModelTime(t, alpha, sigma, TimeInputs.Convert(model.TimeInput, schedule, t))
+            : new ModelTime(tm, schedule.Alpha(tm), schedule.Sigma(tm), TimeInputs.Convert(model.TimeInput, schedule, tm));
         if (conditioning.Latent is { } latent)
         {
             var generator = model as ILatentModel
