@@ -22,6 +22,10 @@ public sealed class MnistUnetModelOptions
     [Description("noisy classifier checkpoint offered to classifier guidance as \"mnist-noisy-classifier\" (loaded only when guidance asks for it); found like the checkpoint")]
     [FilePath(SearchParents = true)]
     public string Classifier { get; set; } = DefaultFiles.NoisyClassifierCheckpoint;
+
+    [Description("structure.json written by the 'autodiffusion' search with \"structure\": true: the blocks skipped at each step (found like the checkpoint); null runs every block")]
+    [FilePath(SearchParents = true)]
+    public string? Structure { get; set; }
 }
 
 /// <summary>
@@ -30,7 +34,7 @@ public sealed class MnistUnetModelOptions
 /// schedule with 1000 steps (the checkpoint's JSON records the schedule); pair it with
 /// { "type": "discrete", "betaSchedule": "linear" }.
 /// </summary>
-public sealed class MnistUnetModel : IDiffusionModel, IFeatureModel, INoisyClassifierSource, ITrainingData, IDisposable
+public sealed class MnistUnetModel : IDiffusionModel, IFeatureModel, INoisyClassifierSource, ITrainingData, ISkippableBlocks, IDisposable
 {
     readonly MnistUnet network;
     readonly RunEnvironment environment;
@@ -53,6 +57,23 @@ public sealed class MnistUnetModel : IDiffusionModel, IFeatureModel, INoisyClass
             throw new PipelineInputException(e.Message, "$.model.checkpoint", e);
         }
         classifierFile = DefaultFiles.Resolve(options.Classifier, environment.BaseDirectory);
+        Blocks = network.SkippableBlocks.Select(b => new SkippableBlock(b.Name, b.Flops / network.TotalFlops)).ToList();
+        if (!string.IsNullOrWhiteSpace(options.Structure))
+            Structure = BlockStructure.Read(DefaultFiles.Resolve(options.Structure, environment.BaseDirectory), Blocks, "$.model.structure");
+    }
+
+    /// <summary>The UNet's residual and attention blocks; each cost is the share of a full evaluation's counted FLOPs that skipping it saves.</summary>
+    public IReadOnlyList<SkippableBlock> Blocks { get; }
+
+    public string CostUnit => "counted FLOPs (convolutions, linear layers and attention products from the layer shapes) per sample, in full evaluations";
+
+    public BlockStructure? Structure { get; set; }
+
+    public Tensor Forward(Tensor x, ModelTime time, Tensor? labels, IReadOnlyList<bool> skip)
+    {
+        if (skip.Count != Blocks.Count)
+            throw new ArgumentException($"the mask has {skip.Count} entries; mnist-unet has {Blocks.Count} skippable blocks");
+        return Run(x, time, labels, withFeatures: false, skip).Output;
     }
 
     public IReadOnlyList<string> ClassifierNames { get; } = [MnistNoisyClassifier.Name];
@@ -91,18 +112,18 @@ public sealed class MnistUnetModel : IDiffusionModel, IFeatureModel, INoisyClass
 
     public int? Classes => network.Config.Classes;
 
-    public Tensor Forward(Tensor x, ModelTime time, Tensor? labels) => Run(x, time, labels, withFeatures: false).Output;
+    public Tensor Forward(Tensor x, ModelTime time, Tensor? labels) => Run(x, time, labels, withFeatures: false, Structure?.MaskAt(time.T)).Output;
 
     public int FeatureCount => network.BottleneckChannels;
 
     /// <summary>eps and the bottleneck averaged over its 7x7 positions (AMED's predictor input).</summary>
     public (Tensor Output, Tensor Features) ForwardWithFeatures(Tensor x, ModelTime time, Tensor? labels)
     {
-        var (output, features) = Run(x, time, labels, withFeatures: true);
+        var (output, features) = Run(x, time, labels, withFeatures: true, Structure?.MaskAt(time.T));
         return (output, features!);
     }
 
-    (Tensor Output, Tensor? Features) Run(Tensor x, ModelTime time, Tensor? labels, bool withFeatures)
+    (Tensor Output, Tensor? Features) Run(Tensor x, ModelTime time, Tensor? labels, bool withFeatures, IReadOnlyList<bool>? skip)
     {
         if (x.dim() != 4 || x.shape[1] != 1 || x.shape[2] != MnistDigitsShape.Side || x.shape[3] != MnistDigitsShape.Side)
             throw new PipelineInputException(
@@ -115,8 +136,8 @@ public sealed class MnistUnetModel : IDiffusionModel, IFeatureModel, INoisyClass
         var steps = full(x.shape[0], stepValue, environment.DType, x.device);
         var conditions = labels is null ? full(x.shape[0], Conditioning.NullLabel, int64, x.device) : labels.to(x.device);
         Tensor eps, features = null!;
-        if (withFeatures) (eps, features) = network.ForwardWithBottleneck(input, steps, conditions);
-        else eps = network.forward(input, steps, conditions);
+        if (withFeatures) (eps, features) = network.ForwardWithBottleneck(input, steps, conditions, skip);
+        else eps = network.ForwardSkipping(input, steps, conditions, skip);
         var output = scope.MoveToOuter(eps.dtype == x.dtype ? eps : eps.to_type(x.dtype));
         return (output, withFeatures ? scope.MoveToOuter(features.dtype == x.dtype ? features : features.to_type(x.dtype)) : null);
     }

@@ -54,10 +54,29 @@ public sealed class AutoDiffusionOptions : IValidatableObject
         "each gets a search with these options at its own step count for 'nfe', and the best (solver, times) pair is written. Null = the pipeline's solver")]
     public List<JsonObject>? Solvers { get; set; }
 
+    [Description("Also search the network structure (Li et al. 2023, sec. 3.2): per step, which of the model's skippable blocks run; the model must offer them (mnist-unet does)")]
+    public bool Structure { get; set; }
+
+    [Description("With 'structure': the cost budget per sample in full model evaluations (skipped blocks count their share off); null = 'nfe'")]
+    [Range(0.01, 1000.0)]
+    public double? Budget { get; set; }
+
+    [Description("With 'structure': step counts searched beyond the largest whose full evaluations fit the budget (candidates with more steps must skip blocks)")]
+    [Range(0, 100)]
+    public int ExtraSteps { get; set; } = 2;
+
+    [Description("With 'structure': chance that a random candidate skips each block at each step"), Range(0.0, 1.0)]
+    public double SkipProbability { get; set; } = 0.15;
+
+    [Description("With 'structure': chance that a mask mutation flips each (step, block) entry; at least one always flips"), Range(0.0, 1.0)]
+    public double MaskMutationProbability { get; set; } = 0.05;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Solvers is { Count: 0 })
             yield return new ValidationResult("'solvers' lists no solver; give at least one definition { \"type\": ... } or leave it out to search the pipeline's", [nameof(Solvers)]);
+        if (Budget is not null && !Structure)
+            yield return new ValidationResult("'budget' is the cost budget of the structure search; set \"structure\": true or leave 'budget' out (then 'nfe' is the budget)", [nameof(Budget)]);
         if (TopK > Population)
             yield return new ValidationResult(
                 $"'topK' ({TopK}) must not exceed 'population' ({Population}): parents are chosen among the candidates",

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Models;
 using Pipeline.Optimizers;
 using Pipeline.Options;
 using Pipeline.Solvers;
@@ -52,7 +53,9 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
     {
         try
         {
-            foreach (var choice in Solvers(target)) Plan(target, choice.Solver);
+            foreach (var choice in Solvers(target))
+                if (!Spaces(target, choice.Solver).Any())
+                    return [$"{Name}: no step count fits the budget {options.Budget ?? options.Nfe} with the solver {choice.Label ?? target.Solver.GetType().Name}; raise 'budget'"];
             return [];
         }
         catch (PipelineInputException e)
@@ -76,21 +79,42 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         int offset = 0;
         foreach (var choice in choices)
         {
-            var run = new Run(this, context, Plan(target, choice.Solver), choice, offset);
-            offset += run.Total;
-            run.Search();
-            runs.Add((choice, run));
+            foreach (var (space, structure) in Spaces(target, choice.Solver))
+            {
+                var run = new Run(this, context, space, choice, offset, structure);
+                offset += run.Total;
+                runs.Add((choice, run));
+            }
         }
+        foreach (var (_, run) in runs) run.Search();
         var scored = runs.Where(r => r.Run.Best is not null).ToList();
         if (scored.Count == 0)
             throw new PipelineInputException(
                 $"{Name}: no candidate could be scored; the first problem: {runs.SelectMany(r => r.Run.Met).FirstOrDefault()?.Problem ?? "the search budget allowed none"}");
         var (bestChoice, bestRun) = scored.MinBy(r => r.Run.Best!.Value)!;
         SearchOutputs.Write(context.OutputDirectory, bestRun.Best!.Times, runs.SelectMany(r => r.Run.Met).ToList(), bestChoice.Definition);
+        // With several step counts per solver (the structure search), each solver's best over them.
+        scored = scored.GroupBy(r => r.Choice.Index).Select(g => g.MinBy(r => r.Run.Best!.Value)).ToList();
         // Each solver's own best times too (times-<i>.json, i its place in 'solvers'), so every pair can be compared.
         foreach (var (choice, run) in scored.Where(r => r.Choice.Index is not null))
             SearchOutputs.WriteTimes(context.OutputDirectory, run.Best!.Times, choice.Definition, SearchOutputs.TimesFileOf(choice.Index));
         var summary = bestRun.Summary();
+        if (options.Structure)
+        {
+            var best = bestRun.Best!;
+            var structure = bestRun.Structure!;
+            SearchOutputs.WriteStructure(context.OutputDirectory, best.Times, structure.Names(best.Skip!), best.Cost!.Value,
+                structure.Budget, ((ISkippableBlocks)target.Model).CostUnit, bestChoice.Definition);
+            // Each step count's best, so a report can show what more steps with skipped blocks gave.
+            summary["stepCounts"] = runs.Where(r => r.Run.Best is not null).Select(r => (object?)new Dictionary<string, object?>
+            {
+                ["solver"] = Plain(r.Choice.Definition),
+                ["steps"] = r.Run.Steps,
+                ["bestFitness"] = r.Run.Best!.Fitness,
+                ["cost"] = r.Run.Best!.Cost,
+                ["skipped"] = r.Run.Structure!.Names(r.Run.Best!.Skip!),
+            }).ToList();
+        }
         if (options.Solvers is not null)
         {
             summary["solver"] = Plain(bestChoice.Definition);
@@ -104,6 +128,34 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             summary["seconds"] = runs.Sum(r => r.Run.Seconds);
         }
         return summary;
+    }
+
+    /// <summary>
+    /// The searches of one solver: its step count for 'nfe' (time steps alone), or with 'structure' every step count
+    /// from the largest whose full evaluations fit the budget to 'extraSteps' more, each with the block masks, where
+    /// the solver accepts the steps and skipping every block would fit.
+    /// </summary>
+    IEnumerable<(TimeCoordinates Space, StructureSpace? Structure)> Spaces(IOptimizationTarget target, ISolver solver)
+    {
+        if (!options.Structure)
+        {
+            yield return (Plan(target, solver), null);
+            yield break;
+        }
+        if (target.Model is not ISkippableBlocks model)
+            throw new PipelineInputException(
+                $"{Name}: \"structure\": true needs a model that offers skippable blocks, and the model {target.Model.GetType().Name} does not; use mnist-unet or leave 'structure' out",
+                "$.optimizer.structure");
+        double budget = options.Budget ?? options.Nfe ?? target.Solver.Evaluations(target.Times);
+        var first = Shared.StepBudget.Fit(target, solver, Math.Max(1, (int)Math.Floor(budget + 1e-9)), options.Space, Name);
+        var structure = new StructureSpace(model.Blocks, solver, budget);
+        for (int steps = first.Steps; steps <= first.Steps + options.ExtraSteps; steps++)
+        {
+            var space = steps == first.Steps ? first : new TimeCoordinates(target.Schedule, target.Times[0], target.Times[^1], steps, options.Space);
+            var uniform = space.Standard().First().Times;
+            if (structure.MinimumCost(uniform) > budget + 1e-9 || solver.Check(target.Schedule, uniform).Any()) continue;
+            yield return (space, structure);
+        }
     }
 
     /// <summary>A definition as dictionaries, lists and numbers, which any serializer of report.json writes as the same JSON.</summary>
@@ -129,6 +181,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             options = JsonSerializer.Serialize(options),
             space.Start, space.End, space.Steps,
             solver = choice.Label ?? target.Solver.GetType().FullName,
+            blocks = (target.Model as ISkippableBlocks)?.Blocks.Select(b => $"{b.Name}:{b.Cost:R}"),
             schedule = target.Schedule.GetType().FullName,
             model = target.Model.GetType().FullName,
             target.Count, target.SampleShape,
@@ -154,7 +207,8 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         readonly Dictionary<string, ScoredCandidate> metKeys = [];
         // The coordinates each met schedule was made from: parents breed from these, not from a round trip through
         // t (which moves them by an ulp and would make a known schedule look new).
-        readonly Dictionary<string, double[]> genomes = [];
+        readonly Dictionary<string, Genome> genomes = [];
+        readonly StructureSpace? structure;
         readonly Dictionary<string, double> baselines = [];
         readonly Stopwatch clock = new();
         readonly int total;
@@ -163,17 +217,18 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         bool stopped;
         int generationReached;
 
-        public Run(AutoDiffusionSearch search, OptimizationContext context, TimeCoordinates space, SolverChoice choice, int offset)
+        public Run(AutoDiffusionSearch search, OptimizationContext context, TimeCoordinates space, SolverChoice choice, int offset, StructureSpace? structure = null)
         {
+            this.structure = structure;
             options = search.options;
             this.context = context;
             this.space = space;
             this.choice = choice;
             this.offset = offset;
-            stateFile = SearchState.FileFor(choice.Index);
+            stateFile = SearchState.FileFor(choice.Index, structure is null ? null : space.Steps);
             var hash = search.Fingerprint(context.Target, space, choice);
             state = SearchState.Load(context.StateDirectory, hash, stateFile) ?? new SearchState { Hash = hash };
-            saved = state.Candidates.GroupBy(c => Key(c.Times)).ToDictionary(g => g.Key, g => g.First());
+            saved = state.Candidates.GroupBy(c => Key(c.Times, c.Skip)).ToDictionary(g => g.Key, g => g.First());
             resumed = saved.Count;
             priorSeconds = state.Seconds;
             int planned = options.Population * (options.Iterations + 1);
@@ -181,6 +236,11 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         }
 
         public double Seconds => priorSeconds + clock.Elapsed.TotalSeconds;
+
+        /// <summary>The block masks searched with the times, or null for the time steps alone.</summary>
+        public StructureSpace? Structure => structure;
+
+        public int Steps => space.Steps;
 
         /// <summary>Candidates this search may score (its share of the progress bar).</summary>
         public int Total => total;
@@ -195,26 +255,45 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             metKeys.Count >= (options.MaxCandidates ?? int.MaxValue) ||
             (options.MaxSeconds is double limit && Seconds >= limit);
 
-        static string Key(IEnumerable<double> times) =>
-            string.Join(",", times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)));
+        static string Key(IEnumerable<double> times, IReadOnlyList<bool[]>? skip = null) =>
+            string.Join(",", times.Select(t => t.ToString("R", CultureInfo.InvariantCulture))) +
+            (skip is null ? "" : "|" + string.Join(",", skip.Select(m => new string(m.Select(b => b ? '1' : '0').ToArray()))));
+
+        /// <summary>What parents breed from: the time coordinates and, with the structure search, the masks.</summary>
+        sealed record Genome(double[] U, bool[][]? Skip);
+
+        sealed record Candidate(string Origin, double[] Times, bool[][]? Skip);
+
+        /// <summary>Within the budget, or null: the masks repaired by skipping more blocks (the times alone: unchanged).</summary>
+        bool[][]? Fit(double[] times, bool[][]? skip, SearchRandom random) =>
+            structure is null ? null : structure.Repair(times, skip ?? structure.Full(space.Steps), random);
 
         public void Search()
         {
             if (resumed > 0)
                 context.Report(offset, offset + total, $"resuming: {resumed} candidates already scored");
             var random = new SearchRandom(options.Seed, 0);
-            var first = new List<(string Origin, double[] Times)>();
+            var first = new List<Candidate>();
             foreach (var (name, times) in space.Standard())
             {
-                first.Add((name, times));
-                genomes.TryAdd(Key(times), space.Coordinates(times));
+                // With the structure search the standard times run every block where the budget allows it (they
+                // are then the time-only baselines); at more steps blocks are skipped at random until they fit.
+                var skip = Fit(times, null, random);
+                if (structure is not null && skip is null) continue;
+                bool full = skip is null || skip.All(m => !m.Any(b => b));
+                var candidate = new Candidate(full ? name : name + "+skip", times, skip);
+                first.Add(candidate);
+                genomes.TryAdd(Key(times, skip), new Genome(space.Coordinates(times), skip));
             }
             while (first.Count < options.Population)
-                first.Add(("random", Draw(first, () => Evolution.Random(space.Interior, random))));
-            foreach (var (origin, times) in first)
+                first.Add(Draw(first, "random", () =>
+                    Evolution.Random(space.Interior, random) is { } u
+                        ? new Genome(u, structure?.Random(space.Steps, options.SkipProbability, random))
+                        : null, random));
+            foreach (var candidate in first)
             {
-                var scored = Score(times, 0, origin);
-                if (scored is not null && space.Standard().Any(s => s.Name == origin)) baselines[origin] = scored.Value;
+                var scored = Score(candidate, 0);
+                if (scored is not null && space.Standard().Any(s => s.Name == candidate.Origin)) baselines[candidate.Origin] = scored.Value;
                 if (stopped) return;
             }
 
@@ -224,22 +303,33 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
                 var parents = Parents();
                 random = new SearchRandom(options.Seed, generation);
                 int crossovers = parents.Count >= 2 ? (int)Math.Round(options.CrossoverShare * options.Population) : 0;
-                var children = new List<(string Origin, double[] Times)>();
+                var children = new List<Candidate>();
                 for (int i = 0; i < options.Population; i++)
                 {
                     bool cross = i < crossovers;
-                    children.Add((cross ? "crossover" : "mutation", Draw(children, () =>
+                    children.Add(Draw(children, cross ? "crossover" : "mutation", () =>
                     {
                         var a = parents[random.Next(parents.Count)];
                         if (!cross)
-                            return Evolution.Mutate(a, options.MutationProbability, options.MutationScale, random);
+                        {
+                            // With masks, a mutation moves either the times or the masks (the paper mutates both
+                            // parts of the genome; one at a time keeps good times while the masks are refined).
+                            if (a.Skip is not null && random.Chance(0.5))
+                                return new Genome(a.U, structure!.Mutate(a.Skip, options.MaskMutationProbability, random));
+                            return Evolution.Mutate(a.U, options.MutationProbability, options.MutationScale, random) is { } moved
+                                ? new Genome(moved, a.Skip)
+                                : null;
+                        }
                         var b = parents[random.Next(parents.Count)];
-                        return ReferenceEquals(a, b) ? null : Evolution.Crossover(a, b, random);
-                    })));
+                        if (ReferenceEquals(a, b)) return null;
+                        return Evolution.Crossover(a.U, b.U, random) is { } u
+                            ? new Genome(u, a.Skip is null ? null : StructureSpace.Crossover(a.Skip, b.Skip!, random))
+                            : null;
+                    }, random));
                 }
-                foreach (var (origin, times) in children)
+                foreach (var child in children)
                 {
-                    Score(times, generation, origin);
+                    Score(child, generation);
                     if (stopped) return;
                 }
             }
@@ -249,33 +339,37 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
         /// A new schedule from <paramref name="make"/>: draws that collide or repeat a known candidate are redrawn a
         /// few times; after that a repeat is accepted (its score is known and costs nothing).
         /// </summary>
-        double[] Draw(List<(string, double[] Times)> batch, Func<double[]?> make)
+        Candidate Draw(List<Candidate> batch, string origin, Func<Genome?> make, SearchRandom random)
         {
-            double[]? fallback = null;
+            Candidate? fallback = null;
             for (int attempt = 0; attempt < NoveltyTries; attempt++)
             {
-                if (make() is not { } u || space.Times(u) is not { } times) continue;
-                var key = Key(times);
-                genomes.TryAdd(key, u);
-                if (!metKeys.ContainsKey(key) && !batch.Any(b => Key(b.Times) == key)) return times;
-                fallback ??= times;
+                if (make() is not { } genome || space.Times(genome.U) is not { } times) continue;
+                var skip = Fit(times, genome.Skip, random);
+                if (structure is not null && skip is null) continue;
+                var key = Key(times, skip);
+                genomes.TryAdd(key, new Genome(genome.U, skip));
+                var candidate = new Candidate(origin, times, skip);
+                if (!metKeys.ContainsKey(key) && !batch.Any(b => Key(b.Times, b.Skip) == key)) return candidate;
+                fallback ??= candidate;
             }
-            return fallback ?? space.Standard().First().Times;
+            return fallback ?? batch.FirstOrDefault() ?? met.Select(c => new Candidate(c.Origin, c.Times, c.Skip)).First();
         }
 
         /// <summary>The top-k schedules met so far (Algorithm 1's selection), as coordinates; ties keep the earlier one.</summary>
-        List<double[]> Parents()
+        List<Genome> Parents()
         {
             var finite = met.Where(c => c.Fitness is not null).ToList();
             if (finite.Count == 0)
                 throw new PipelineInputException(
                     $"{Name}: none of the {met.Count} first candidates could be scored; the first problem: {met.FirstOrDefault()?.Problem ?? "none recorded"}");
-            return finite.OrderBy(c => c.Value).Take(options.TopK).Select(c => genomes[Key(c.Times)]).ToList();
+            return finite.OrderBy(c => c.Value).Take(options.TopK).Select(c => genomes[Key(c.Times, c.Skip)]).ToList();
         }
 
-        ScoredCandidate? Score(double[] times, int generation, string origin)
+        ScoredCandidate? Score(Candidate candidate, int generation)
         {
-            var key = Key(times);
+            var (origin, times, skip) = candidate;
+            var key = Key(times, skip);
             if (metKeys.TryGetValue(key, out var known)) return known;
             if (Exhausted)
             {
@@ -284,7 +378,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             }
             if (!saved.TryGetValue(key, out var scored))
             {
-                scored = Evaluate(times, generation, origin);
+                scored = Evaluate(times, skip, generation, origin);
                 saved[key] = scored;
                 state.Candidates.Add(scored);
                 state.Generation = generation;
@@ -300,12 +394,20 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             return scored;
         }
 
-        ScoredCandidate Evaluate(double[] times, int generation, string origin)
+        ScoredCandidate Evaluate(double[] times, bool[][]? skip, int generation, string origin)
         {
-            var candidate = new ScoredCandidate { Generation = generation, Origin = origin, Times = times, Solver = choice.Label };
+            var candidate = new ScoredCandidate { Generation = generation, Origin = origin, Times = times, Solver = choice.Label, Skip = skip };
+            // The model applies the candidate's masks while the pipeline runs, and runs every block again after.
+            var model = skip is null ? null : (ISkippableBlocks)context.Target.Model;
+            var previous = model?.Structure;
             clock.Start();
             try
             {
+                if (model is not null)
+                {
+                    candidate.Cost = structure!.Cost(times, skip!);
+                    model.Structure = new BlockStructure(times, skip!);
+                }
                 var score = context.Target.Score(times, choice.Index is null ? null : choice.Solver, context.Cancellation);
                 candidate.Nfe = score.Nfe;
                 candidate.Seconds = score.Seconds;
@@ -320,6 +422,7 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
             }
             finally
             {
+                if (model is not null) model.Structure = previous;
                 clock.Stop();
             }
             return candidate;
@@ -347,6 +450,10 @@ public sealed class AutoDiffusionSearch : IOfflineOptimizer
                 ["generations"] = generationReached,
                 ["resumedCandidates"] = resumed,
                 ["seconds"] = Seconds,
+                ["cost"] = best.Cost,
+                ["budget"] = structure?.Budget,
+                ["structureFile"] = structure is null ? null : SearchOutputs.StructureFile,
+                ["skipped"] = best.Skip is null ? null : structure!.Names(best.Skip),
             };
         }
     }

@@ -13,6 +13,12 @@ public sealed class ScoredCandidate
 
     public double[] Times { get; set; } = [];
 
+    /// <summary>With the structure search: per step, true for each block skipped (the model's block order).</summary>
+    public bool[][]? Skip { get; set; }
+
+    /// <summary>With the structure search: the counted cost in full evaluations per sample.</summary>
+    public double? Cost { get; set; }
+
     /// <summary>The metric's headline value; null when the candidate could not run or scored non-finite.</summary>
     public double? Fitness { get; set; }
 
@@ -41,7 +47,14 @@ public sealed class SearchState
     const string FileName = "autodiffusion-state.json";
 
     /// <summary>The state file of one solver's search: the pipeline's solver, or the i-th of the 'solvers' list.</summary>
-    public static string FileFor(int? solver) => solver is int i ? $"autodiffusion-state-{i}.json" : FileName;
+    public static string FileFor(int? solver, int? steps = null) =>
+        (solver, steps) switch
+        {
+            (null, null) => FileName,
+            (int i, null) => $"autodiffusion-state-{i}.json",
+            (null, int s) => $"autodiffusion-state-steps{s}.json",
+            (int i, int s) => $"autodiffusion-state-{i}-steps{s}.json",
+        };
 
     static readonly JsonSerializerOptions Json = new()
     {

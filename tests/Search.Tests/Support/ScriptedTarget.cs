@@ -12,12 +12,12 @@ namespace Pipeline.Tests.Support;
 /// A real pipeline's parts with the run replaced by a fitness function of the times, so the search's choices can
 /// be tested in milliseconds. Records every schedule it was asked to score.
 /// </summary>
-public sealed class ScriptedTarget(IOptimizationTarget inner, Func<IReadOnlyList<double>, double> fitness) : IOptimizationTarget
+public sealed class ScriptedTarget(IOptimizationTarget inner, Func<IReadOnlyList<double>, double> fitness, IDiffusionModel? model = null) : IOptimizationTarget
 {
     public List<double[]> Scored { get; } = [];
 
     public RunEnvironment Environment => inner.Environment;
-    public IDiffusionModel Model => inner.Model;
+    public IDiffusionModel Model => model ?? inner.Model;
     public INoiseSchedule Schedule => inner.Schedule;
     public ISolver Solver => inner.Solver;
     public IReadOnlyList<double> Times => inner.Times;

@@ -29,6 +29,10 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
     readonly ModuleList<Upsample> upsample;
     readonly GroupNorm outputNorm;
     readonly Conv2d output;
+    // Index of each residual and attention module among the skippable blocks (-1: an identity, nothing to skip).
+    readonly int[] downIndex, downAttentionIndex, upIndex, upAttentionIndex;
+    readonly int middle1Index, middleAttentionIndex, middle2Index;
+    readonly List<(string Name, double Flops)> skippable = [];
 
     public MnistUnet(MnistUnetConfig config) : base(nameof(MnistUnet))
     {
@@ -96,7 +100,74 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
             init.zeros_(output.bias);
         }
         RegisterComponents();
+        (downIndex, downAttentionIndex, upIndex, upAttentionIndex, middle1Index, middleAttentionIndex, middle2Index, TotalFlops) = CountBlocks();
     }
+
+    /// <summary>
+    /// Names the skippable blocks in the order of the forward pass and counts FLOPs from the layer shapes at each
+    /// resolution (2 per multiply-add: convolutions and linear layers from their weights, attention's QK^T and AV
+    /// products 2 n^2 c each for n pixels; normalizations, activations, additions and biases are not counted).
+    /// A block's figure is what skipping it saves: a residual block's convolutions and embedding projection (its 1x1
+    /// shortcut still runs), or the whole attention block.
+    /// </summary>
+    (int[], int[], int[], int[], int, int, int, double) CountBlocks()
+    {
+        static double Conv(Conv2d conv, long side) => 2.0 * conv.weight.numel() * side * side;
+        int Add(string name, double flops)
+        {
+            skippable.Add((name, flops));
+            return skippable.Count - 1;
+        }
+        int Residual(string name, ResidualBlock block, long side) => Add(name, block.BranchFlops(side));
+        int Attention(string name, Module<Tensor, Tensor> module, long side) =>
+            module is SelfAttention a ? Add(name, a.Flops(side)) : -1;
+
+        int levels = Config.ChannelMultipliers.Length, perLevel = Config.ResBlocks;
+        long Side(int level) => MnistSide >> level;
+        double fixedFlops = Conv(input, MnistSide) + time.Flops + Conv(output, MnistSide);
+        var down = new int[downBlocks.Count];
+        var downAttn = new int[downBlocks.Count];
+        for (int level = 0, k = 0; level < levels; level++)
+        {
+            for (int i = 0; i < perLevel; i++, k++)
+            {
+                down[k] = Residual($"down{k}", downBlocks[k], Side(level));
+                downAttn[k] = Attention($"down{k}.attn", downAttention[k], Side(level));
+                fixedFlops += downBlocks[k].ShortcutFlops(Side(level));
+            }
+            if (level < levels - 1) fixedFlops += downsample[level].Flops(Side(level + 1));
+        }
+        long bottom = Side(levels - 1);
+        int m1 = Residual("mid1", middle1, bottom);
+        int ma = Attention("mid.attn", middleAttention, bottom);
+        int m2 = Residual("mid2", middle2, bottom);
+        var up = new int[upBlocks.Count];
+        var upAttn = new int[upBlocks.Count];
+        for (int level = levels - 1, k = 0, u = 0; level >= 0; level--)
+        {
+            for (int i = 0; i <= perLevel; i++, k++)
+            {
+                up[k] = Residual($"up{k}", upBlocks[k], Side(level));
+                upAttn[k] = Attention($"up{k}.attn", upAttention[k], Side(level));
+                fixedFlops += upBlocks[k].ShortcutFlops(Side(level));
+            }
+            if (level > 0) fixedFlops += upsample[u++].Flops(Side(level - 1));
+        }
+        fixedFlops += middle1.ShortcutFlops(bottom) + middle2.ShortcutFlops(bottom);
+        double total = fixedFlops + skippable.Sum(b => b.Flops);
+        return (down, downAttn, up, upAttn, m1, ma, m2, total);
+    }
+
+    const long MnistSide = 28;
+
+    /// <summary>
+    /// The blocks a forward pass may skip, in the order of the pass (down0, down0.attn where there is attention, ...,
+    /// mid1, mid.attn, mid2, up0, ...), with the FLOPs skipping each saves for one sample.
+    /// </summary>
+    public IReadOnlyList<(string Name, double Flops)> SkippableBlocks => skippable;
+
+    /// <summary>Counted FLOPs of one full evaluation of one sample (as <see cref="SkippableBlocks"/> counts them).</summary>
+    public double TotalFlops { get; }
 
     public MnistUnetConfig Config { get; }
 
@@ -112,6 +183,18 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor step, Tensor labels) => Forward(x, step, labels, null);
 
     /// <summary>
+    /// The output with the blocks whose entry of <paramref name="skip"/> is true left out (one entry per
+    /// <see cref="SkippableBlocks"/>): a skipped residual block returns its shortcut of the input (the input itself
+    /// when the channels stay), a skipped attention block its input. All false (or null) is <c>forward</c> exactly.
+    /// </summary>
+    public Tensor ForwardSkipping(Tensor x, Tensor step, Tensor labels, IReadOnlyList<bool>? skip)
+    {
+        if (skip is not null && skip.Count != skippable.Count)
+            throw new ArgumentException($"the mask has {skip.Count} entries; the network has {skippable.Count} skippable blocks");
+        return Forward(x, step, labels, null, null, skip);
+    }
+
+    /// <summary>
     /// The output with <paramref name="extra"/> [B, 4 channels] added to the step and label embedding that every residual
     /// block reads: how a DDGAN generator (<see cref="DdganGenerator"/>) feeds its latent code through the same network.
     /// </summary>
@@ -124,18 +207,23 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
     /// eps, and the bottleneck (the middle blocks' output) averaged over positions, [B, channels]: the summary of the
     /// sample AMED's predictor reads (Zhou et al. 2024 take the UNet's bottleneck for the same purpose).
     /// </summary>
-    public (Tensor Epsilon, Tensor Bottleneck) ForwardWithBottleneck(Tensor x, Tensor step, Tensor labels)
+    public (Tensor Epsilon, Tensor Bottleneck) ForwardWithBottleneck(Tensor x, Tensor step, Tensor labels, IReadOnlyList<bool>? skip = null)
     {
         var bottleneck = new Tensor[1];
-        var eps = Forward(x, step, labels, bottleneck);
+        var eps = Forward(x, step, labels, bottleneck, null, skip);
         return (eps, bottleneck[0]);
     }
 
     /// <summary>Channels of <see cref="ForwardWithBottleneck"/>'s bottleneck.</summary>
     public int BottleneckChannels => Config.Channels * Config.ChannelMultipliers[^1];
 
-    Tensor Forward(Tensor x, Tensor step, Tensor labels, Tensor[]? bottleneck, Tensor? extra = null)
+    Tensor Forward(Tensor x, Tensor step, Tensor labels, Tensor[]? bottleneck, Tensor? extra = null, IReadOnlyList<bool>? skip = null)
     {
+        bool Skipped(int index) => index >= 0 && skip is not null && skip[index];
+        Tensor Residual(ResidualBlock block, int index, Tensor h, Tensor conditioning) =>
+            Skipped(index) ? block.Shortcut(h) : block.forward(h, conditioning);
+        Tensor Attention(Module<Tensor, Tensor> module, int index, Tensor h) => Skipped(index) ? h : module.forward(h);
+
         using var scope = NewDisposeScope();
         using Scalar zero = 0L, nullRow = (long)Config.Classes;
         var nullLabel = labels.lt(zero);
@@ -151,7 +239,7 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
         {
             for (int i = 0; i < perLevel; i++, k++)
             {
-                h = downAttention[k].forward(downBlocks[k].forward(h, conditioning));
+                h = Attention(downAttention[k], downAttentionIndex[k], Residual(downBlocks[k], downIndex[k], h, conditioning));
                 skips.Push(h);
             }
             if (level < levels - 1)
@@ -161,13 +249,14 @@ public sealed class MnistUnet : Module<Tensor, Tensor, Tensor, Tensor>
             }
         }
 
-        h = middle2.forward(middleAttention.forward(middle1.forward(h, conditioning)), conditioning);
+        h = Residual(middle1, middle1Index, h, conditioning);
+        h = Residual(middle2, middle2Index, Attention(middleAttention, middleAttentionIndex, h), conditioning);
         if (bottleneck is not null) bottleneck[0] = scope.MoveToOuter(h.mean([2, 3]).detach());
 
         for (int level = levels - 1, k = 0, u = 0; level >= 0; level--)
         {
             for (int i = 0; i <= perLevel; i++, k++)
-                h = upAttention[k].forward(upBlocks[k].forward(cat([h, skips.Pop()], 1), conditioning));
+                h = Attention(upAttention[k], upAttentionIndex[k], Residual(upBlocks[k], upIndex[k], cat([h, skips.Pop()], 1), conditioning));
             if (level > 0) h = upsample[u++].forward(h);
         }
 

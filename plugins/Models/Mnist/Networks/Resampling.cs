@@ -16,6 +16,9 @@ public sealed class Downsample : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>FLOPs for one sample whose output is <paramref name="side"/> x <paramref name="side"/>.</summary>
+    public double Flops(long side) => 2.0 * conv.weight.numel() * side * side;
+
     public override Tensor forward(Tensor x) => conv.forward(x);
 }
 
@@ -29,6 +32,9 @@ public sealed class Upsample : Module<Tensor, Tensor>
         conv = Conv2d(channels, channels, 3, padding: 1);
         RegisterComponents();
     }
+
+    /// <summary>FLOPs for one sample whose output is <paramref name="side"/> x <paramref name="side"/>.</summary>
+    public double Flops(long side) => 2.0 * conv.weight.numel() * side * side;
 
     public override Tensor forward(Tensor x)
     {

@@ -38,6 +38,16 @@ public sealed class ResidualBlock : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>What the block returns when it is skipped: its input, through the 1x1 projection when the channels change.</summary>
+    public Tensor Shortcut(Tensor x) => skip is null ? x : skip.forward(x);
+
+    /// <summary>FLOPs of the residual branch for one sample at <paramref name="side"/> x <paramref name="side"/>: both 3x3 convolutions and the embedding projection.</summary>
+    public double BranchFlops(long side) =>
+        2.0 * (conv1.weight.numel() + conv2.weight.numel()) * side * side + 2.0 * embedding.weight.numel();
+
+    /// <summary>FLOPs of the 1x1 shortcut for one sample (0 when the channels stay).</summary>
+    public double ShortcutFlops(long side) => skip is null ? 0 : 2.0 * skip.weight.numel() * side * side;
+
     public override Tensor forward(Tensor x, Tensor conditioning)
     {
         using var scope = NewDisposeScope();

@@ -31,6 +31,16 @@ public sealed class SelfAttention : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// FLOPs for one sample at <paramref name="side"/> x <paramref name="side"/> (n pixels, c channels): the qkv and
+    /// output 1x1 convolutions from their weights, and 2 n^2 c for each of QK^T and the weighted sum of V.
+    /// </summary>
+    public double Flops(long side)
+    {
+        long n = side * side, c = output.weight.shape[0];
+        return 2.0 * (qkv.weight.numel() + output.weight.numel()) * n + 4.0 * n * n * c;
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

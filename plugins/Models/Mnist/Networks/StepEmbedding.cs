@@ -23,6 +23,9 @@ public sealed class StepEmbedding : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>FLOPs of the two linear layers for one sample.</summary>
+    public double Flops => 2.0 * (first.weight.numel() + second.weight.numel());
+
     public override Tensor forward(Tensor steps)
     {
         using var scope = NewDisposeScope();
