@@ -42,6 +42,11 @@ public static class ConsistencyTrainer
     {
         var s = definition.Settings;
         var doc = definition.Document;
+        var method = Method(doc);
+        if (method.Method != ConsistencyMethod.Distillation)
+            return ConsistencyTrainingTrainer.Run(host, definition, method, trainable, dataset, run, progress, log, cancellation);
+        if (doc[ConsistencySettings.Section] is JObject section && section.Properties().FirstOrDefault(p => ConsistencySettings.TrainingOnly.Contains(p.Name)) is { } extra)
+            throw DefinitionError.At(extra, $"'{extra.Name}' is an option of consistency training without a teacher; set \"method\": \"training\" or \"improved\", or remove it", $"$.{ConsistencySettings.Section}.{extra.Name}");
         var location = definition.OutputLocation(run.Output);
         location.CheckResumable(TrainingState.FileName);
         if (definition.Architecture is not null)
@@ -210,6 +215,14 @@ public static class ConsistencyTrainer
         }
     }
 
+    /// <summary>The "consistency" section, bound; absent means distillation.</summary>
+    internal static ConsistencySettings Method(JObject doc) => doc[ConsistencySettings.Section] switch
+    {
+        null => new ConsistencySettings(),
+        JObject o => OptionsBinder.Bind<ConsistencySettings>(o, $"\"{ConsistencySettings.Section}\""),
+        var other => throw DefinitionError.At(other, $"\"{ConsistencySettings.Section}\" must be an object {{ \"method\": \"distillation\" | \"training\" | \"improved\", ... }}", "$." + ConsistencySettings.Section),
+    };
+
     /// <summary>Algorithm 2's loss per sample: d(f_theta(x_(n+1), t_(n+1)), f_theta-(x^_n, t_n)) for boundaries n [B] in 0 .. N - 2 and noise z.</summary>
     static Tensor Loss(ConsistencyGrid grid, TrainingSettings s, nn.Module<Tensor, Tensor, Tensor, Tensor> student,
         nn.Module<Tensor, Tensor, Tensor, Tensor> target, nn.Module<Tensor, Tensor, Tensor, Tensor> teacher, Tensor images, Tensor labels, Tensor n, Tensor z)
@@ -257,36 +270,36 @@ public static class ConsistencyTrainer
         }
     }
 
-    static JObject TeacherInfo(string file, JObject doc)
+    internal static JObject TeacherInfo(string file, JObject doc, JToken? token = null, string path = "$.teacher")
     {
-        var at = (JToken?)doc.Property("teacher")?.Value ?? doc;
+        var at = token ?? (JToken?)doc.Property("teacher")?.Value ?? doc;
         if (!File.Exists(file))
-            throw DefinitionError.At(at, $"the teacher checkpoint '{file}' does not exist; name a UNet checkpoint written by 'train' (default {DefaultTeacher})", "$.teacher");
+            throw DefinitionError.At(at, $"the teacher checkpoint '{file}' does not exist; name a UNet checkpoint written by 'train' (default {DefaultTeacher})", path);
         var json = Path.ChangeExtension(file, ".json");
         try
         {
             var info = JObject.Parse(File.ReadAllText(json));
             if (info["architecture"] is not JObject)
-                throw DefinitionError.At(at, $"the teacher's '{json}' has no \"architecture\"; name a checkpoint written by 'train'", "$.teacher");
+                throw DefinitionError.At(at, $"the teacher's '{json}' has no \"architecture\"; name a checkpoint written by 'train'", path);
             return info;
         }
         catch (Exception e) when (e is IOException or JsonException)
         {
-            throw DefinitionError.At(at, $"the teacher checkpoint '{file}' has no readable '{Path.GetFileName(json)}' beside it ({e.Message}); name a checkpoint written by 'train'", "$.teacher");
+            throw DefinitionError.At(at, $"the teacher checkpoint '{file}' has no readable '{Path.GetFileName(json)}' beside it ({e.Message}); name a checkpoint written by 'train'", path);
         }
     }
 
     /// <summary>The student learns the teacher's ODE, so the schedule must be the one the teacher was trained on when its record says.</summary>
-    static void CheckSchedule(JObject teacher, JObject schedule, string file, JObject doc)
+    internal static void CheckSchedule(JObject teacher, JObject schedule, string file, JObject doc)
     {
         if (teacher.SelectToken("training.definition.noiseSchedule") is not JObject trained || JToken.DeepEquals(trained, schedule)) return;
         throw DefinitionError.At(doc["noiseSchedule"] ?? doc,
             $"the teacher '{file}' was trained on the noise schedule {trained.ToString(Formatting.None)} but this file gives {schedule.ToString(Formatting.None)}; use the teacher's", "$.noiseSchedule");
     }
 
-    static (nn.Module Network, string Architecture, Action<string, bool, string?> Save) Load(ITrainableNetwork trainable, string architecture, string file, JObject doc)
+    internal static (nn.Module Network, string Architecture, Action<string, bool, string?> Save) Load(ITrainableNetwork trainable, string architecture, string file, JObject doc, JToken? token = null, string path = "$.teacher")
     {
-        var at = (JToken?)doc.Property("teacher")?.Value ?? doc;
+        var at = token ?? (JToken?)doc.Property("teacher")?.Value ?? doc;
         nn.Module network;
         string resolved;
         Action<string, bool, string?> save;
@@ -296,7 +309,7 @@ public static class ConsistencyTrainer
         }
         catch (PipelineInputException e)
         {
-            throw DefinitionError.At(at, $"the teacher '{file}' is not a network '{trainable.Name}' can start from: its architecture is refused ({e.Message})", "$.teacher");
+            throw DefinitionError.At(at, $"the teacher '{file}' is not a network '{trainable.Name}' can start from: its architecture is refused ({e.Message})", path);
         }
         try
         {
@@ -306,12 +319,12 @@ public static class ConsistencyTrainer
         {
             network.Dispose();
             throw DefinitionError.At(at,
-                $"the teacher's weights '{file}' do not fit network '{trainable.Name}' with the teacher's architecture ({e.Message}); name a checkpoint of that network", "$.teacher");
+                $"the teacher's weights '{file}' do not fit network '{trainable.Name}' with the teacher's architecture ({e.Message}); name a checkpoint of that network", path);
         }
         return (network, resolved, save);
     }
 
-    static nn.Module<Tensor, Tensor, Tensor, Tensor> Denoiser(nn.Module network, string name) =>
+    internal static nn.Module<Tensor, Tensor, Tensor, Tensor> Denoiser(nn.Module network, string name) =>
         network as nn.Module<Tensor, Tensor, Tensor, Tensor>
         ?? throw new InvalidOperationException($"network '{name}' has role {Role} but no forward(x, step, labels)");
 

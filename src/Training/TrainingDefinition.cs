@@ -10,7 +10,7 @@ namespace Pipeline.Host.Training;
 /// </summary>
 public sealed class TrainingDefinition
 {
-    static readonly string[] Extra = ["$schema", "name", "architecture", "noiseSchedule", ProgressiveDistillationTrainer.Section];
+    static readonly string[] Extra = ["$schema", "name", "architecture", "noiseSchedule", ProgressiveDistillationTrainer.Section, ConsistencySettings.Section];
 
     TrainingDefinition(string name, string baseDirectory, JObject document, TrainingSettings settings, JObject? architecture, JObject noiseSchedule)
     {
