@@ -37,6 +37,8 @@ public static class Trainer
         Action<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken cancellation = default)
     {
         run ??= new TrainingRunOptions();
+        // Gradients of oneDNN's CPU convolutions can be NaN (CpuConvolutionBackend): training runs without them.
+        using var convolutions = Pipeline.Native.CpuConvolutionBackend.ForTraining();
         var s = definition.Settings;
         var doc = definition.Document;
         var location = definition.OutputLocation(run.Output);

@@ -4,18 +4,20 @@ using static TorchSharp.torch;
 namespace Pipeline.Native;
 
 /// <summary>
-/// Which implementation libtorch uses for convolutions on the CPU. libtorch 2.10's oneDNN 3.7.1 convolutions
-/// (the default) were measured returning NaN gradients at random on an AMD EPYC with AVX-512: the input gradient of a
-/// 16 -> 8 channel 3x3 convolution with all-zero weights, which must be exactly 0, held NaN in 2 of 100 backward
-/// passes (reproduced with ONEDNN_MAX_CPU_ISA=AVX2 too, in 8 -> 2 and 8 -> 1 channel convolutions), and every UNet
-/// training run stopped with a NaN loss at its first step. With oneDNN switched off libtorch computes the same
-/// convolutions with its own kernels (im2col and GEMM): 0 of 100 in the same check. TorchSharp has no switch for it,
-/// so this calls libtorch's own at::Context::setUserEnabledMkldnn (the flag behind PyTorch's
-/// torch.backends.mkldnn.enabled). CUDA convolutions are not affected.
+/// Which implementation libtorch uses for convolutions on the CPU while networks are trained. libtorch 2.10's oneDNN
+/// 3.7.1 convolutions (its default) were measured returning NaN gradients at random on an AMD EPYC with AVX-512: the
+/// input gradient of a 16 -> 8 channel 3x3 convolution with all-zero weights, which must be exactly 0, held NaN in 2 to 5
+/// of 100 backward passes (with ONEDNN_MAX_CPU_ISA=AVX2 too, then in 8 -> 2 and 8 -> 1 channel convolutions), and every
+/// UNet training run stopped with a NaN loss at its first step. With oneDNN off, libtorch computes convolutions with its
+/// own kernels (im2col and GEMM): no NaN in the same check. Forward passes agree between the two (1.8e-6 relative RMS on
+/// 64 UNet samples) and oneDNN's are about 4.5 times faster here, so sampling keeps oneDNN and only training, while a
+/// <see cref="ForTraining"/> scope is open, runs without it. TorchSharp has no switch for this; libtorch's own
+/// at::Context::setUserEnabledMkldnn (the flag behind PyTorch's torch.backends.mkldnn.enabled) is called directly. The
+/// flag is process-wide. CUDA convolutions are not affected.
 /// </summary>
 public static class CpuConvolutionBackend
 {
-    /// <summary>Set to "onednn" to keep libtorch's default (oneDNN) CPU convolutions.</summary>
+    /// <summary>"auto" (the default: libtorch's own kernels while training, oneDNN otherwise), "native" or "onednn" (always).</summary>
     public const string EnvironmentVariable = "PIPELINE_CPU_CONVOLUTION";
 
     [DllImport("torch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
@@ -28,29 +30,76 @@ public static class CpuConvolutionBackend
     [return: MarshalAs(UnmanagedType.U1)]
     static extern bool UserEnabledMkldnn(IntPtr context);
 
-    /// <summary>"native" or "onednn" once <see cref="Apply"/> ran, else null.</summary>
-    public static string? Current { get; private set; }
+    static readonly object Gate = new();
+    static int trainingScopes;
+    static bool? enabledBefore;
 
-    /// <summary>Why the choice could not be made (an older or a custom libtorch without the symbol), if so.</summary>
+    /// <summary>"native" or "onednn": what CPU convolutions use now, or null where libtorch's flag cannot be reached.</summary>
+    public static string? Current
+    {
+        get
+        {
+            try { return Touch() && UserEnabledMkldnn(GlobalContext()) ? "onednn" : "native"; }
+            catch (Exception e) { Problem = Describe(e); return null; }
+        }
+    }
+
+    /// <summary>Why the choice could not be made (a libtorch without the symbol), if so.</summary>
     public static string? Problem { get; private set; }
 
-    /// <summary>
-    /// Makes libtorch's own CPU convolution kernels the process-wide choice, unless <see cref="EnvironmentVariable"/>
-    /// says "onednn". Loads libtorch through TorchSharp first, so call it after any choice of libtorch was made.
-    /// </summary>
-    public static void Apply()
+    static string Setting => (Environment.GetEnvironmentVariable(EnvironmentVariable) ?? "auto").Trim().ToLowerInvariant();
+
+    /// <summary>At the start of a process: "native" and "onednn" fix the choice for every convolution.</summary>
+    public static void ApplySetting()
     {
-        bool keepOneDnn = string.Equals(Environment.GetEnvironmentVariable(EnvironmentVariable), "onednn", StringComparison.OrdinalIgnoreCase);
-        try
+        if (Setting is "native" or "onednn") Set(Setting == "onednn");
+    }
+
+    /// <summary>
+    /// Training convolutions run on libtorch's own kernels until the scope is disposed (scopes nest and may overlap
+    /// across threads; the last one restores the previous choice). With the setting "onednn" nothing changes.
+    /// </summary>
+    public static IDisposable ForTraining()
+    {
+        if (Setting == "onednn") return new Scope(false);
+        lock (Gate)
         {
-            InitializeDeviceType(TorchSharp.DeviceType.CPU);
-            var context = GlobalContext();
-            SetUserEnabledMkldnn(context, keepOneDnn);
-            Current = UserEnabledMkldnn(context) ? "onednn" : "native";
+            if (trainingScopes++ == 0)
+            {
+                try { enabledBefore = Touch() && UserEnabledMkldnn(GlobalContext()); Set(false); }
+                catch (Exception e) { Problem = Describe(e); enabledBefore = null; }
+            }
         }
-        catch (Exception e)
+        return new Scope(true);
+    }
+
+    static void Set(bool oneDnn)
+    {
+        try { if (Touch()) SetUserEnabledMkldnn(GlobalContext(), oneDnn); }
+        catch (Exception e) { Problem = Describe(e); }
+    }
+
+    // TorchSharp loads libtorch on first use; the symbols below resolve against that copy.
+    static bool Touch()
+    {
+        InitializeDeviceType(TorchSharp.DeviceType.CPU);
+        return true;
+    }
+
+    static string Describe(Exception e) => $"could not choose libtorch's CPU convolutions ({e.Message}); its default (oneDNN) stays in use";
+
+    sealed class Scope(bool counted) : IDisposable
+    {
+        bool disposed;
+
+        public void Dispose()
         {
-            Problem = $"could not choose libtorch's CPU convolutions ({e.Message}); oneDNN stays in use";
+            if (disposed || !counted) return;
+            disposed = true;
+            lock (Gate)
+            {
+                if (--trainingScopes == 0 && enabledBefore is bool before && Setting != "native") Set(before);
+            }
         }
     }
 }

@@ -29,9 +29,9 @@ public static class NativeBackend
             if (initialized) return;
             initialized = true;
             Choose();
-            // After the choice of libtorch: CPU convolutions that give correct gradients (CpuConvolutionBackend; a failure
-            // there leaves the default and surfaces, if libtorch cannot load at all, at its first use as before).
-            if (Problem is null) Pipeline.Native.CpuConvolutionBackend.Apply();
+            // After the choice of libtorch: PIPELINE_CPU_CONVOLUTION, where it fixes the CPU convolutions (CpuConvolutionBackend;
+            // a libtorch that cannot load at all still fails at its first use, as before).
+            if (Problem is null) Pipeline.Native.CpuConvolutionBackend.ApplySetting();
         }
     }
 
