@@ -139,7 +139,7 @@ public class CancellationTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail("the run did not stop after SIGINT");
+            Assert.Fail($"the run did not stop after SIGINT; its error output:\n{err}{await rest}");
         }
         err.Append(await rest);
         Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {err}{await stdout}");
