@@ -119,8 +119,11 @@ public class CancellationTests
         // Sampling is short; the reference metric then takes many seconds, the phase Ctrl-C used to be ignored in.
         var file = dir.Write("long.json", Definitions.Gmm(steps: 3, sampling: "\"count\": 2000, \"seed\": 1",
             extra: ",\n\"metrics\": [{ \"type\": \"reference-ode-error\", \"steps\": 100000, \"batchSize\": 1 }]"));
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Pipeline.Cli.dll"), "run", file, "--output", dir.File("out") }) psi.ArgumentList.Add(a);
+        // Through env --default-signal: a test run started in the background by a non-interactive shell ("dotnet test &")
+        // inherits SIGINT as ignored, and so would the run, which then never sees the signal (POSIX keeps ignored
+        // signals across exec). The run itself keeps an inherited ignore, as programs started that way should.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "Pipeline.Cli.dll"), "run", file, "--output", dir.File("out") }) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var err = new System.Text.StringBuilder();
