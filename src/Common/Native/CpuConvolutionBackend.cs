@@ -9,15 +9,16 @@ namespace Pipeline.Native;
 /// input gradient of a 16 -> 8 channel 3x3 convolution with all-zero weights, which must be exactly 0, held NaN in 2 to 5
 /// of 100 backward passes (with ONEDNN_MAX_CPU_ISA=AVX2 too, then in 8 -> 2 and 8 -> 1 channel convolutions), and every
 /// UNet training run stopped with a NaN loss at its first step. With oneDNN off, libtorch computes convolutions with its
-/// own kernels (im2col and GEMM): no NaN in the same check. Forward passes agree between the two (1.8e-6 relative RMS on
-/// 64 UNet samples) and oneDNN's are about 4.5 times faster here, so sampling keeps oneDNN and only training, while a
-/// <see cref="ForTraining"/> scope is open, runs without it. TorchSharp has no switch for this; libtorch's own
+/// own kernels (im2col and GEMM): no NaN in the same check. Forward passes can be hit too (a new UNet, whose output
+/// convolution has zero weights, returned NaN instead of 0), so libtorch's own kernels are the default for every CPU
+/// convolution, although oneDNN's forward passes are about 4.5 times faster here (the setting "onednn" keeps them;
+/// training still runs without them inside a <see cref="ForTraining"/> scope). TorchSharp has no switch for this; libtorch's own
 /// at::Context::setUserEnabledMkldnn (the flag behind PyTorch's torch.backends.mkldnn.enabled) is called directly. The
 /// flag is process-wide. CUDA convolutions are not affected.
 /// </summary>
 public static class CpuConvolutionBackend
 {
-    /// <summary>"auto" (the default: libtorch's own kernels while training, oneDNN otherwise), "native" or "onednn" (always).</summary>
+    /// <summary>"native" (the default: libtorch's own kernels), "onednn" (oneDNN except while training) or "onednn-always".</summary>
     public const string EnvironmentVariable = "PIPELINE_CPU_CONVOLUTION";
 
     [DllImport("torch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
@@ -47,21 +48,18 @@ public static class CpuConvolutionBackend
     /// <summary>Why the choice could not be made (a libtorch without the symbol), if so.</summary>
     public static string? Problem { get; private set; }
 
-    static string Setting => (Environment.GetEnvironmentVariable(EnvironmentVariable) ?? "auto").Trim().ToLowerInvariant();
+    static string Setting => (Environment.GetEnvironmentVariable(EnvironmentVariable) ?? "native").Trim().ToLowerInvariant();
 
-    /// <summary>At the start of a process: "native" and "onednn" fix the choice for every convolution.</summary>
-    public static void ApplySetting()
-    {
-        if (Setting is "native" or "onednn") Set(Setting == "onednn");
-    }
+    /// <summary>At the start of a process: oneDNN for the settings "onednn" and "onednn-always", else libtorch's own kernels.</summary>
+    public static void ApplySetting() => Set(Setting is "onednn" or "onednn-always");
 
     /// <summary>
     /// Training convolutions run on libtorch's own kernels until the scope is disposed (scopes nest and may overlap
-    /// across threads; the last one restores the previous choice). With the setting "onednn" nothing changes.
+    /// across threads; the last one restores the previous choice). With the setting "onednn-always" nothing changes.
     /// </summary>
     public static IDisposable ForTraining()
     {
-        if (Setting == "onednn") return new Scope(false);
+        if (Setting == "onednn-always") return new Scope(false);
         lock (Gate)
         {
             if (trainingScopes++ == 0)
@@ -98,7 +96,7 @@ public static class CpuConvolutionBackend
             disposed = true;
             lock (Gate)
             {
-                if (--trainingScopes == 0 && enabledBefore is bool before && Setting != "native") Set(before);
+                if (--trainingScopes == 0 && enabledBefore is bool before) Set(before);
             }
         }
     }
